@@ -1,0 +1,1 @@
+"""The intermediate model: everything the templates print, already computed."""

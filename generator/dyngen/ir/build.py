@@ -1,0 +1,1062 @@
+"""Building the intermediate model from a shape-checked schema.
+
+Every semantic rule of the format that makes a schema unbuildable (DG001, DG003,
+DG004) is checked here, and every finding is collected before giving up, so a
+user fixes a file in one pass. Everything the templates print is computed here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from dyngen import names
+from dyngen.diagnostics import Diagnostic, SchemaError
+from dyngen.ir.key_templates import (
+    KeyTemplate,
+    Literal,
+    Placeholder,
+    Shard,
+    TemplateError,
+    parse_template,
+)
+from dyngen.ir.model import (
+    EntityIR,
+    EnumIR,
+    EnumMemberIR,
+    FieldIR,
+    IndexWriteIR,
+    KeyWriteIR,
+    ModuleIR,
+    NestedModelIR,
+    ParamIR,
+)
+from dyngen.ir.types import (
+    KEY_SCALARS,
+    Codec,
+    Imports,
+    TypeRef,
+    container_codec,
+    parse_type,
+    scalar_codec,
+)
+from dyngen.schema.model import AttributeDecl, EntityDecl, IndexDecl, SchemaDecl
+from dyngen.schema.source import Path, Source
+
+RT = "dyngen_runtime"
+MAX_LOCAL_INDEXES = 5
+MAX_GLOBAL_INDEXES = 20
+MAX_PROJECTED_ATTRIBUTES = 100
+_KEY_TEXT_CHARS = {
+    "int": set("0123456789-"),
+    "decimal": set("0123456789-."),
+    "datetime": set("0123456789-:.TZ"),
+    "date": set("0123456789-"),
+    "bool": set("truefals"),
+}
+
+
+def q(text: str) -> str:
+    """A Python string literal for ``text`` (double quotes, as ruff prints them)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One checked entity attribute, before code is generated for it."""
+
+    name: str
+    stored: str
+    type: TypeRef
+    required: bool
+    has_default: bool
+    decl: AttributeDecl | None
+    path: Path
+    class_name: str  # of the generated enum or nested model, when there is one
+
+    @property
+    def always_set(self) -> bool:
+        """True when every model instance has a value (required or defaulted)."""
+        return self.required or self.has_default
+
+
+@dataclass(frozen=True)
+class Index:
+    """A table or index key: partition and sort attribute names."""
+
+    name: str
+    kind: str  # "primary", "global" or "local"
+    pk: str
+    sk: str | None
+    decl: IndexDecl | None
+
+
+class _Builder:
+    def __init__(self, source: Source, schema: SchemaDecl) -> None:
+        self.source = source
+        self.schema = schema
+        self.findings: list[Diagnostic] = []
+        self.enums: list[EnumIR] = []
+        self.nested: list[NestedModelIR] = []
+        self.models_imports = Imports()
+        self.client_imports = Imports()
+        self.key_types: dict[str, tuple[str, Path]] = {}
+
+    # -- diagnostics -------------------------------------------------------
+
+    def error(
+        self, path: Path, message: str, code: str = "DG001", key: bool = False
+    ) -> None:
+        positions = self.source.positions
+        position = positions.key(path) if key else positions.value(path)
+        self.findings.append(Diagnostic(self.source.path, position, code, message))
+
+    # -- table -------------------------------------------------------------
+
+    def indexes(self) -> dict[str, Index]:
+        table = self.schema.table
+        found = {"primary": Index("primary", "primary", table.pk, table.sk, None)}
+        counts = {"global": 0, "local": 0}
+        projected = 0
+        for name, decl in table.indexes.items():
+            path: Path = ("table", "indexes", name)
+            if name == "primary":
+                self.error(path, "'primary' names the table's own key", key=True)
+                continue
+            counts[decl.kind] += 1
+            if decl.kind == "local":
+                if table.sk is None:
+                    self.error(
+                        path,
+                        f"local index {name} needs a table sort key: the table "
+                        "has only a partition key",
+                    )
+                if decl.pk is not None:
+                    self.error(
+                        (*path, "pk"),
+                        f"local index {name} takes no pk: its partition key is the table's",
+                    )
+                if decl.sk is None:
+                    self.error(path, f"local index {name} needs an sk attribute")
+                found[name] = Index(name, "local", table.pk, decl.sk, decl)
+            else:
+                if decl.pk is None:
+                    self.error(path, f"global index {name} needs a pk attribute")
+                found[name] = Index(name, "global", decl.pk or "", decl.sk, decl)
+            if isinstance(decl.projection, list):
+                projected += len(decl.projection)
+        for kind, limit in (
+            ("local", MAX_LOCAL_INDEXES),
+            ("global", MAX_GLOBAL_INDEXES),
+        ):
+            if counts[kind] > limit:
+                self.error(
+                    ("table", "indexes"),
+                    f"{counts[kind]} {kind} indexes: DynamoDB allows at most {limit}",
+                )
+        if projected > MAX_PROJECTED_ATTRIBUTES:
+            self.error(
+                ("table", "indexes"),
+                f"{projected} projected attributes across indexes: DynamoDB "
+                f"allows at most {MAX_PROJECTED_ATTRIBUTES}",
+            )
+        return found
+
+    # -- attributes --------------------------------------------------------
+
+    def attributes(self, entity: str, decl: EntityDecl) -> dict[str, Attribute]:
+        found: dict[str, Attribute] = {}
+        stored_names: dict[str, str] = {}
+        for name, spec in decl.attributes.items():
+            path: Path = ("entities", entity, "attributes", name)
+            attribute = self.attribute(
+                entity, name, spec, path, names.pascal_case(entity)
+            )
+            if attribute is None:
+                continue
+            if attribute.stored in stored_names:
+                self.error(
+                    path,
+                    f"{entity}.{name} is stored as '{attribute.stored}', like "
+                    f"{entity}.{stored_names[attribute.stored]}",
+                    key=True,
+                )
+            stored_names[attribute.stored] = name
+            found[name] = attribute
+        return found
+
+    def attribute(
+        self, entity: str, name: str, spec: Any, path: Path, owner_class: str
+    ) -> Attribute | None:
+        ok = True
+        if not names.is_identifier(name) or name.startswith("_"):
+            self.error(
+                path,
+                f"attribute name '{name}' must be a Python identifier, not a keyword, "
+                "not starting with '_'; keep the stored name with alias:",
+                key=True,
+            )
+            ok = False
+        elif name in names.RESERVED_ATTRIBUTES or name.startswith("model_"):
+            self.error(
+                path,
+                f"attribute name '{name}' clashes with the generated model API; "
+                "rename it and keep the stored name with alias:",
+                key=True,
+            )
+            ok = False
+        decl = spec if isinstance(spec, AttributeDecl) else None
+        type_text = spec if isinstance(spec, str) else spec.type
+        type_path: Path = path if decl is None else (*path, "type")
+        try:
+            type_ref = parse_type(type_text)
+        except ValueError as error:
+            self.error(type_path, f"{entity}.{name}: {error}")
+            return None
+        class_name = owner_class + names.pascal_case(name)
+        inner = type_ref.innermost.kind
+        if inner == "enum" and (decl is None or not decl.values):
+            self.error(type_path, f"{entity}.{name}: an enum needs values:")
+            ok = False
+        if inner == "object" and (decl is None or not decl.attributes):
+            self.error(type_path, f"{entity}.{name}: an object needs attributes:")
+            ok = False
+        if decl is not None:
+            if decl.values is not None and inner != "enum":
+                self.error((*path, "values"), f"{entity}.{name}: values: is for enums")
+                ok = False
+            if decl.attributes is not None and inner != "object":
+                self.error(
+                    (*path, "attributes"),
+                    f"{entity}.{name}: attributes: is for objects",
+                )
+                ok = False
+            if decl.alias is not None and not decl.alias:
+                self.error((*path, "alias"), f"{entity}.{name}: empty alias")
+                ok = False
+        if not ok:
+            return None
+        has_default = decl is not None and (
+            "default" in decl.model_fields_set or decl.default_factory is not None
+        )
+        return Attribute(
+            name=name,
+            stored=(decl.alias if decl is not None and decl.alias else name),
+            type=type_ref,
+            required=decl.required if decl is not None else True,
+            has_default=has_default,
+            decl=decl,
+            path=path,
+            class_name=class_name,
+        )
+
+    # -- code for attributes -----------------------------------------------
+
+    def codec(self, attribute: Attribute, label: str, imports: Imports) -> Codec:
+        def build(ref: TypeRef) -> Codec:
+            if ref.item is not None:
+                return container_codec(ref.kind, build(ref.item), label, imports)
+            return scalar_codec(ref.kind, label, imports, attribute.class_name)
+
+        return build(attribute.type)
+
+    def generated_types(self, entity: str, attribute: Attribute) -> None:
+        """Add the enum or nested model an attribute needs."""
+        decl = attribute.decl
+        inner = attribute.type.innermost.kind
+        if decl is None:
+            return
+        if inner == "enum" and decl.values:
+            self.enum(entity, attribute, decl.values)
+        if inner == "object" and decl.attributes:
+            fields = []
+            for sub_name, sub_spec in decl.attributes.items():
+                sub = self.attribute(
+                    entity,
+                    sub_name,
+                    sub_spec,
+                    (*attribute.path, "attributes", sub_name),
+                    attribute.class_name,
+                )
+                if sub is None:
+                    continue
+                self.generated_types(entity, sub)
+                fields.append(
+                    self.field(
+                        entity,
+                        sub,
+                        self.models_imports,
+                        label=f"{attribute.name}.{sub.name}",
+                    )
+                )
+            self.nested.append(
+                NestedModelIR(
+                    class_name=attribute.class_name,
+                    doc=(
+                        decl.description
+                        or f"The {attribute.name} of {names.article(entity)}."
+                    ),
+                    fields=tuple(fields),
+                )
+            )
+
+    def enum(self, entity: str, attribute: Attribute, values: list[str]) -> None:
+        members = []
+        seen: set[str] = set()
+        for i, value in enumerate(values):
+            if value in seen:
+                self.error(
+                    (*attribute.path, "values", i),
+                    f"{entity}.{attribute.name}: duplicate enum value '{value}'",
+                )
+            seen.add(value)
+            member = names.enum_member_name(value)
+            if member is not None:
+                members.append(EnumMemberIR(member, q(value)))
+            else:
+                # Reached by value; the generated name is private and stable.
+                members.append(EnumMemberIR(f"_value_{i}", q(value)))
+        self.models_imports.add("enum", "StrEnum")
+        self.enums.append(
+            EnumIR(
+                attribute.class_name,
+                tuple(members),
+                f"Values of {entity}.{attribute.name}.",
+            )
+        )
+
+    def default_source(self, entity: str, attribute: Attribute) -> str | None:
+        """Python source of the attribute's default, or None when it has none."""
+        decl = attribute.decl
+        if decl is None:
+            return None
+        where = f"{entity}.{attribute.name}"
+        kind = attribute.type.kind
+        if decl.default_factory is not None:
+            factory = {
+                "uuid4": ("uuid4_text", {"str"}),
+                "ulid": ("new_ulid", {"str"}),
+                "now": ("now_utc", {"datetime", "ttl"}),
+                "today": ("today_utc", {"date"}),
+            }[decl.default_factory]
+            if kind not in factory[1]:
+                self.error(
+                    (*attribute.path, "default_factory"),
+                    f"{where}: default_factory {decl.default_factory} makes a "
+                    f"{'/'.join(sorted(factory[1]))}, not a {kind}",
+                )
+                return None
+            if "default" in decl.model_fields_set:
+                self.error(
+                    (*attribute.path, "default"),
+                    f"{where}: give default or default_factory, not both",
+                )
+            self.models_imports.add("dyngen_runtime.marshal", factory[0])
+            self.models_imports.add("pydantic", "Field")
+            return f"Field(default_factory={factory[0]})"
+        if "default" not in decl.model_fields_set:
+            return "None" if not attribute.required else None
+        value = decl.default
+        source = self.constant(kind, value, attribute)
+        if source is None:
+            self.error(
+                (*attribute.path, "default"),
+                f"{where}: default {value!r} is not a valid {attribute.type}",
+            )
+        return source
+
+    def constant(self, kind: str, value: Any, attribute: Attribute) -> str | None:
+        if value is None:
+            return "None" if not attribute.required else None
+        if kind in ("list", "set", "map"):
+            empty: object = {"list": [], "set": [], "map": {}}[kind]
+            if value != empty:
+                return None
+            factory = {"list": "list", "set": "set", "map": "dict"}[kind]
+            self.models_imports.add("pydantic", "Field")
+            return f"Field(default_factory={factory})"
+        if kind == "str" and isinstance(value, str):
+            return q(value)
+        if kind == "bool" and isinstance(value, bool):
+            return repr(value)
+        if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
+            return repr(value)
+        if (
+            kind == "float"
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+        ):
+            return repr(float(value))
+        if (
+            kind == "decimal"
+            and isinstance(value, int | float | str)
+            and not isinstance(value, bool)
+        ):
+            from decimal import Decimal, InvalidOperation
+
+            try:
+                Decimal(str(value))
+            except InvalidOperation:
+                return None
+            return f"Decimal({q(str(value))})"
+        if kind == "enum" and isinstance(value, str):
+            decl = attribute.decl
+            if decl is None or decl.values is None or value not in decl.values:
+                return None
+            member = names.enum_member_name(value)
+            if member is not None:
+                return f"{attribute.class_name}.{member}"
+            return f"{attribute.class_name}({q(value)})"
+        return None
+
+    def field(
+        self, entity: str, attribute: Attribute, imports: Imports, *, label: str = ""
+    ) -> FieldIR:
+        label = q(f"{entity}.{label or attribute.name}")
+        codec = self.codec(attribute, label, imports)
+        default = self.default_source(entity, attribute)
+        optional = not attribute.required
+        annotation = f"{codec.annotation} | None" if optional else codec.annotation
+        declaration = f"{attribute.name}: {annotation}"
+        if default is not None:
+            declaration += f" = {default}"
+        value = f"self.{attribute.name}"
+        if codec.is_set:
+            guard = value
+        elif optional:
+            guard = f"{value} is not None"
+        else:
+            guard = None
+        missing = None
+        if codec.is_set:
+            missing = "set()" if attribute.required else "None"
+        return FieldIR(
+            name=attribute.name,
+            stored=q(attribute.stored),
+            declaration=declaration,
+            encode=codec.encode(value, 0),
+            decode=codec.decode("av", 0),
+            decode_present=codec.decode(f"item[{q(attribute.stored)}]", 0),
+            guard=guard,
+            always_present=attribute.required and not codec.is_set,
+            missing=missing,
+            doc=attribute.decl.description if attribute.decl else None,
+        )
+
+
+def build_module(source: Source, schema: SchemaDecl, rebuild_command: str) -> ModuleIR:
+    """Check ``schema`` and compute its generated package; raise SchemaError."""
+    return _ModuleBuilder(source, schema, rebuild_command).build()
+
+
+class _ModuleBuilder(_Builder):
+    def __init__(
+        self, source: Source, schema: SchemaDecl, rebuild_command: str
+    ) -> None:
+        super().__init__(source, schema)
+        self.rebuild_command = rebuild_command
+
+    def build(self) -> ModuleIR:
+        schema = self.schema
+        table = schema.table
+        module = table.name
+        if not names.is_identifier(module) or module.startswith("_"):
+            self.error(
+                ("table", "name"),
+                f"table name '{module}' must be a Python identifier: it names the "
+                "generated module (the physical table name is set at connect time)",
+            )
+        indexes = self.indexes()
+        entities: list[EntityIR] = []
+        repositories: dict[str, str] = {}
+        for name, decl in schema.entities.items():
+            path: Path = ("entities", name)
+            if not names.is_identifier(name) or name.startswith("_"):
+                self.error(
+                    path, f"entity name '{name}' must be a Python identifier", key=True
+                )
+                continue
+            entity = self.entity(name, decl, indexes)
+            if entity is None:
+                continue
+            if entity.repository_attr in repositories:
+                self.error(
+                    path,
+                    f"entities {repositories[entity.repository_attr]} and {name} "
+                    f"both have the repository '{entity.repository_attr}'; set "
+                    "repository: on one of them",
+                    key=True,
+                )
+            repositories[entity.repository_attr] = name
+            entities.append(entity)
+        self.references(indexes)
+        if self.findings:
+            raise SchemaError(self.findings)
+        client_imports = self.client_imports
+        client_imports.add(
+            RT, "EntityRepository", "IndexSchema", "TableClient", "TableSchema"
+        )
+        client_imports.add(RT + ".executor", "Executor")
+        client_imports.add(".models", *(e.class_name for e in entities))
+        self.models_imports.add(RT, "EntityInfo", "EntityModel", "Item", "require_abi")
+        self.models_imports.add(RT + ".marshal", "decode_error")
+        self.models_imports.add("typing", "Any", "ClassVar", "Self")
+        if self.nested:
+            self.models_imports.add("pydantic", "BaseModel", "ConfigDict")
+        exports = sorted(
+            [e.class_name for e in entities]
+            + [e.class_name for e in self.enums]
+            + [n.class_name for n in self.nested]
+            + [names.pascal_case(module)]
+        )
+        client_class = names.pascal_case(module)
+        return ModuleIR(
+            schema_path=self.source.path,
+            rebuild_command=self.rebuild_command,
+            module=module,
+            client_class=names.pascal_case(module),
+            table_schema=self.table_schema(indexes),
+            enums=tuple(self.enums),
+            nested=tuple(self.nested),
+            entities=tuple(entities),
+            models_imports=self.models_imports.lines(),
+            client_imports=client_imports.lines(),
+            exports=tuple(exports),
+            model_exports=tuple(e for e in exports if e != client_class),
+        )
+
+    def table_schema(self, indexes: dict[str, Index]) -> str:
+        table = self.schema.table
+        pk_type = self.key_types.get(table.pk, ("S", ()))[0]
+        sk_type = self.key_types.get(table.sk, ("S", ()))[0] if table.sk else None
+        index_sources = []
+        for name, index in indexes.items():
+            if index.decl is None:
+                continue
+            projection = index.decl.projection
+            if projection == "all":
+                kind, extra = "ALL", ""
+            elif projection == "keys_only":
+                kind, extra = "KEYS_ONLY", ""
+            else:
+                kind = "INCLUDE"
+                extra = f", non_key_attributes=({', '.join(q(p) for p in projection)},)"
+            index_pk = self.key_types.get(index.pk, ("S", ()))[0]
+            index_sk = self.key_types.get(index.sk, ("S", ()))[0] if index.sk else None
+            index_sources.append(
+                f"IndexSchema(name={q(name)}, kind={q(index.kind)}, pk={q(index.pk)}, "
+                f"pk_type={q(index_pk)}, sk={q(index.sk) if index.sk else None}, "
+                f"sk_type={q(index_sk) if index_sk else None}, projection={q(kind)}{extra})"
+            )
+        indexes_source = "(" + "".join(f"{s}, " for s in index_sources) + ")"
+        return (
+            f"TableSchema(name={q(table.name)}, pk={q(table.pk)}, pk_type={q(pk_type)}, "
+            f"sk={q(table.sk) if table.sk else None}, "
+            f"sk_type={q(sk_type) if sk_type else None}, "
+            f"type_attribute={q(table.type_attribute)}, "
+            f"ttl={q(table.ttl) if table.ttl else None}, indexes={indexes_source})"
+        )
+
+    # -- entities ------------------------------------------------------------
+
+    def entity(
+        self, name: str, decl: EntityDecl, indexes: dict[str, Index]
+    ) -> EntityIR | None:
+        table = self.schema.table
+        path: Path = ("entities", name)
+        attributes = self.attributes(name, decl)
+        by_stored = {a.stored: a for a in attributes.values()}
+        reserved = {table.type_attribute: "the type attribute"}
+        for attribute in attributes.values():
+            if attribute.stored in reserved:
+                self.error(
+                    attribute.path,
+                    f"{name}.{attribute.name} is stored as '{attribute.stored}', "
+                    f"which is {reserved[attribute.stored]}",
+                    key=True,
+                )
+            if attribute.type.kind == "ttl" and attribute.stored != table.ttl:
+                where = (
+                    f"the table's ttl is '{table.ttl}'"
+                    if table.ttl
+                    else "the table declares no ttl"
+                )
+                self.error(
+                    attribute.path,
+                    f"{name}.{attribute.name} is a ttl attribute stored as "
+                    f"'{attribute.stored}', but {where}",
+                    code="DG004",
+                )
+            if (
+                table.ttl
+                and attribute.stored == table.ttl
+                and attribute.type.kind != "ttl"
+            ):
+                self.error(
+                    attribute.path,
+                    f"{name}.{attribute.name} is stored as the table's TTL attribute "
+                    f"'{table.ttl}' and must have type ttl, not {attribute.type}",
+                    code="DG004",
+                )
+        version = self.version(name, decl, attributes)
+        imports = self.models_imports
+        for attribute in attributes.values():
+            self.generated_types(name, attribute)
+        fields = [self.field(name, a, imports) for a in attributes.values()]
+        if version is not None and version not in attributes:
+            fields.append(
+                FieldIR(
+                    name=version,
+                    stored=q(version),
+                    declaration=f"{version}: int = 0",
+                    encode=f'{{"N": str(self.{version})}}',
+                    decode='int(av["N"])',
+                    decode_present=f'int(item[{q(version)}]["N"])',
+                    guard=None,
+                    always_present=False,
+                    missing="0",
+                    doc="Optimistic-locking version: 0 means never stored.",
+                )
+            )
+        keys = self.keys(name, decl, attributes, by_stored, indexes)
+        if keys is None:
+            return None
+        primary_locals, primary_writes, index_writes, key_params, key_writes = keys
+        class_name = name
+        repository = decl.repository or names.repository_name(name)
+        if not names.is_identifier(repository) or repository.startswith("_"):
+            self.error(
+                (*path, "repository"), f"repository '{repository}' is not an identifier"
+            )
+        key_attributes = [table.pk] + ([table.sk] if table.sk else [])
+        version_stored = q(version) if version else None
+        info = (
+            f"EntityInfo(name={q(name)}, type_value={q(decl.type_value or name)}, "
+            f"key_attributes=({''.join(q(k) + ', ' for k in key_attributes)}), "
+            f"version_field={q(version) if version else None}, "
+            f"version_attribute={version_stored})"
+        )
+        return EntityIR(
+            name=name,
+            class_name=class_name,
+            doc=decl.description or f"{names.article(name)} item.".replace("a", "A", 1),
+            repository_attr=repository,
+            repository_class=f"{class_name}Repository",
+            fields=tuple(fields),
+            type_attribute=q(table.type_attribute),
+            type_value=q(decl.type_value or name),
+            primary_locals=primary_locals,
+            primary_writes=primary_writes,
+            index_writes=index_writes,
+            key_params=key_params,
+            key_writes=key_writes,
+            key_call=f"{class_name}.key("
+            + ", ".join(f"{p.name}={p.name}" for p in key_params)
+            + ")",
+            entity_info=info,
+            version_field=version,
+        )
+
+    def version(
+        self, name: str, decl: EntityDecl, attributes: dict[str, Attribute]
+    ) -> str | None:
+        version = decl.version
+        if version is None:
+            return None
+        path: Path = ("entities", name, "version")
+        if not names.is_identifier(version) or version.startswith("_"):
+            self.error(path, f"version '{version}' must be a Python identifier")
+            return None
+        declared = attributes.get(version)
+        if declared is not None and (
+            declared.type.kind != "int" or not declared.required
+        ):
+            self.error(
+                path,
+                f"{name}.{version} is the version attribute and must be a required "
+                f"int, not {declared.type}",
+                code="DG004",
+            )
+            return None
+        return version
+
+    # -- keys ------------------------------------------------------------------
+
+    def keys(
+        self,
+        name: str,
+        decl: EntityDecl,
+        attributes: dict[str, Attribute],
+        by_stored: dict[str, Attribute],
+        indexes: dict[str, Index],
+    ) -> (
+        tuple[
+            tuple[KeyWriteIR, ...],
+            tuple[KeyWriteIR, ...],
+            tuple[IndexWriteIR, ...],
+            tuple[ParamIR, ...],
+            tuple[KeyWriteIR, ...],
+        ]
+        | None
+    ):
+        path: Path = ("entities", name, "keys")
+        ok = True
+        for index_name in decl.keys:
+            if index_name not in indexes:
+                known = ", ".join(indexes)
+                self.error(
+                    (*path, index_name),
+                    f"{name}: unknown index '{index_name}' (the table has: {known})",
+                    key=True,
+                )
+                ok = False
+        primary = indexes["primary"]
+        written = decl.keys.get("primary")
+        templates: dict[tuple[str, str], KeyTemplate | Attribute] = {}
+        for index in indexes.values():
+            entry = decl.keys.get(index.name)
+            for role, attribute_name in (("pk", index.pk), ("sk", index.sk)):
+                if attribute_name is None or not attribute_name:
+                    continue
+                text = getattr(entry, role) if entry is not None else None
+                role_path: Path = (*path, index.name, role)
+                plain = by_stored.get(attribute_name)
+                if index.kind == "local" and role == "pk":
+                    continue  # the table's partition key, handled as primary
+                if plain is not None:
+                    if text is not None:
+                        self.error(
+                            role_path,
+                            f"{name}: '{attribute_name}' is the attribute "
+                            f"{name}.{plain.name}; leave this key out (it is stored once)",
+                        )
+                        ok = False
+                        continue
+                    ok = self.plain_key(name, plain, index, role) and ok
+                    templates[(index.name, role)] = plain
+                    continue
+                if text is None:
+                    if entry is not None or index.kind == "primary":
+                        self.error(
+                            (*path, index.name) if entry is not None else path,
+                            f"{name}: the {index.name} key needs a {role} template "
+                            f"for attribute '{attribute_name}'",
+                            key=entry is not None,
+                        )
+                        ok = False
+                    continue
+                template = self.template(name, text, role_path, attributes, index, role)
+                if template is None:
+                    ok = False
+                    continue
+                self.note_key_type(attribute_name, "S", role_path)
+                templates[(index.name, role)] = template
+            if entry is not None:
+                for role in ("pk", "sk"):
+                    if getattr(entry, role) is not None and (
+                        (role == "sk" and index.sk is None)
+                        or (role == "pk" and index.kind == "local")
+                    ):
+                        self.error(
+                            (*path, index.name, role),
+                            f"{name}: index {index.name} has no {role} of its own",
+                        )
+                        ok = False
+        if written is None and ("primary", "pk") not in templates:
+            ok = False
+        if not ok:
+            return None
+        return self.key_code(name, attributes, indexes, templates, primary)
+
+    def plain_key(
+        self, name: str, attribute: Attribute, index: Index, role: str
+    ) -> bool:
+        kind = attribute.type.kind
+        key_kind = {
+            "str": "S",
+            "datetime": "S",
+            "date": "S",
+            "enum": "S",
+            "int": "N",
+            "decimal": "N",
+            "bytes": "B",
+        }.get(kind)
+        if key_kind is None:
+            self.error(
+                attribute.path,
+                f"{name}.{attribute.name} is the {index.name} {role} and must be "
+                f"str, datetime, date, enum, int, decimal or bytes, not {attribute.type}",
+                code="DG003",
+            )
+            return False
+        if index.kind == "primary" and not attribute.always_set:
+            self.error(
+                attribute.path,
+                f"{name}.{attribute.name} is the table's {role} and cannot be optional",
+                code="DG003",
+            )
+            return False
+        self.note_key_type(attribute.stored, key_kind, attribute.path)
+        return True
+
+    def note_key_type(self, attribute: str, kind: str, path: Path) -> None:
+        seen = self.key_types.get(attribute)
+        if seen is None:
+            self.key_types[attribute] = (kind, path)
+        elif seen[0] != kind:
+            self.error(
+                path,
+                f"key attribute '{attribute}' is type {kind} here but {seen[0]} at "
+                f"line {self.source.positions.value(seen[1]).line}",
+            )
+
+    def template(
+        self,
+        name: str,
+        text: str,
+        path: Path,
+        attributes: dict[str, Attribute],
+        index: Index,
+        role: str,
+    ) -> KeyTemplate | None:
+        try:
+            template = parse_template(text)
+        except TemplateError as error:
+            self.error(path, f"{name}: {error}")
+            return None
+        ok = True
+        shard = template.shard
+        if shard is not None and not (index.kind == "global" and role == "pk"):
+            self.error(
+                path,
+                f"{name}: {{shard(N)}} is allowed only in a global index's pk template",
+            )
+            ok = False
+        for part in template.parts:
+            if not isinstance(part, Placeholder):
+                continue
+            attribute = attributes.get(part.field)
+            if attribute is None:
+                self.error(
+                    path,
+                    f"{name}: template '{text}' names unknown field '{part.field}'",
+                )
+                ok = False
+                continue
+            kind = attribute.type.kind
+            if kind not in KEY_SCALARS:
+                self.error(
+                    path,
+                    f"{name}: template '{text}' names {part.field}, a {attribute.type}; "
+                    "key fields must be str, int, decimal, enum, datetime, date or bool",
+                    code="DG003",
+                )
+                ok = False
+            elif index.kind == "primary" and not attribute.always_set:
+                self.error(
+                    path,
+                    f"{name}: primary-key template '{text}' names optional field "
+                    f"{part.field}",
+                    code="DG003",
+                )
+                ok = False
+            if part.width and kind != "int":
+                self.error(
+                    path,
+                    f"{name}: {{{part.field}:0{part.width}}} pads ints only, "
+                    f"{part.field} is a {attribute.type}",
+                )
+                ok = False
+        return template if ok else None
+
+    def render(
+        self,
+        name: str,
+        template: KeyTemplate,
+        attributes: dict[str, Attribute],
+        owner: str,
+    ) -> str:
+        """Python source building the key text; ``owner`` is ``self.`` or ``""``."""
+        pieces: list[str] = []
+        for part in template.parts:
+            if isinstance(part, Literal):
+                pieces.append(q(part.text))
+            elif isinstance(part, Shard):
+                self.models_imports.add(RT + ".keys", "shard_of")
+                pieces.append(f"shard_of(pk, sk, {part.count})")
+            else:
+                attribute = attributes[part.field]
+                pieces.append(self.key_piece(name, attribute, part, owner + part.field))
+        return " + ".join(pieces) if pieces else '""'
+
+    def key_piece(
+        self, name: str, attribute: Attribute, part: Placeholder, value: str
+    ) -> str:
+        label = q(f"{name}.{attribute.name}")
+        kind = attribute.type.kind
+        separator = q(part.separator)
+        keys = RT + ".keys"
+        if kind == "str":
+            self.models_imports.add(keys, "key_str")
+            return f"key_str({value}, {separator}, {label})"
+        if kind == "enum":
+            self.models_imports.add(keys, "key_str")
+            return f"key_str({value}.value, {separator}, {label})"
+        if kind == "int":
+            self.models_imports.add(keys, "key_int")
+            text = f"key_int({value}, {part.width}, {label})"
+        elif kind == "decimal":
+            self.models_imports.add(keys, "key_decimal")
+            text = f"key_decimal({value}, {label})"
+        elif kind == "datetime":
+            self.models_imports.add(RT + ".marshal", "encode_datetime")
+            text = f"encode_datetime({value}, {label})"
+        elif kind == "date":
+            text = f"{value}.isoformat()"
+        else:
+            self.models_imports.add(keys, "key_bool")
+            text = f"key_bool({value})"
+        if part.separator and (
+            part.separator in _KEY_TEXT_CHARS[kind] or part.separator == "\\"
+        ):
+            self.models_imports.add(keys, "escape_key")
+            text = f"escape_key({text}, {separator})"
+        return text
+
+    def key_param(self, attribute: Attribute) -> ParamIR:
+        """A key field as a keyword parameter of the generated repository methods."""
+        codec = self.codec(attribute, '""', self.client_imports)
+        if attribute.type.kind in ("enum", "object"):
+            self.client_imports.add(".models", attribute.class_name)
+        return ParamIR(attribute.name, codec.annotation)
+
+    def key_code(
+        self,
+        name: str,
+        attributes: dict[str, Attribute],
+        indexes: dict[str, Index],
+        templates: dict[tuple[str, str], KeyTemplate | Attribute],
+        primary: Index,
+    ) -> tuple[
+        tuple[KeyWriteIR, ...],
+        tuple[KeyWriteIR, ...],
+        tuple[IndexWriteIR, ...],
+        tuple[ParamIR, ...],
+        tuple[KeyWriteIR, ...],
+    ]:
+        primary_locals: list[KeyWriteIR] = []
+        primary_writes: list[KeyWriteIR] = []
+        key_writes: list[KeyWriteIR] = []
+        params: dict[str, ParamIR] = {}
+        sharded = any(
+            isinstance(t, KeyTemplate) and t.shard for t in templates.values()
+        )
+        for role, attribute_name in (("pk", primary.pk), ("sk", primary.sk)):
+            if attribute_name is None:
+                if sharded:
+                    primary_locals.append(KeyWriteIR("sk", '""'))
+                continue
+            source = templates[("primary", role)]
+            if isinstance(source, Attribute):
+                codec = self.codec(
+                    source, q(f"{name}.{source.name}"), self.models_imports
+                )
+                params[source.name] = self.key_param(source)
+                key_writes.append(
+                    KeyWriteIR(q(attribute_name), codec.encode(source.name, 0))
+                )
+                if sharded:
+                    text = f"{codec.encode('self.' + source.name, 0)}"
+                    primary_locals.append(
+                        KeyWriteIR(role, f"next(iter({text}.values()))")
+                    )
+                continue
+            for field_name in source.fields:
+                params[field_name] = self.key_param(attributes[field_name])
+            primary_locals.append(
+                KeyWriteIR(role, self.render(name, source, attributes, "self."))
+            )
+            primary_writes.append(KeyWriteIR(q(attribute_name), f'{{"S": {role}}}'))
+            key_writes.append(
+                KeyWriteIR(
+                    q(attribute_name),
+                    f'{{"S": {self.render(name, source, attributes, "")}}}',
+                )
+            )
+        index_writes: list[IndexWriteIR] = []
+        for index in indexes.values():
+            if index.kind == "primary":
+                continue
+            writes: list[KeyWriteIR] = []
+            needed: list[str] = []
+            for role, attribute_name in (("pk", index.pk), ("sk", index.sk)):
+                if index.kind == "local" and role == "pk":
+                    continue
+                index_source = templates.get((index.name, role))
+                if attribute_name is None or not isinstance(index_source, KeyTemplate):
+                    continue
+                writes.append(
+                    KeyWriteIR(
+                        q(attribute_name),
+                        f'{{"S": {self.render(name, index_source, attributes, "self.")}}}',
+                    )
+                )
+                needed += [
+                    f
+                    for f in index_source.fields
+                    if not attributes[f].always_set and f not in needed
+                ]
+            if writes:
+                guard = " and ".join(f"self.{f} is not None" for f in needed) or None
+                index_writes.append(IndexWriteIR(index.name, guard, tuple(writes)))
+        return (
+            tuple(primary_locals),
+            tuple(primary_writes),
+            tuple(index_writes),
+            tuple(params.values()),
+            tuple(key_writes),
+        )
+
+    # -- cross references ------------------------------------------------------
+
+    def references(self, indexes: dict[str, Index]) -> None:
+        entities = self.schema.entities
+        for name, decl in entities.items():
+            for pattern, spec in decl.access_patterns.items():
+                path: Path = ("entities", name, "access_patterns", pattern)
+                if not names.is_identifier(pattern) or pattern.startswith("_"):
+                    self.error(
+                        path,
+                        f"access pattern '{pattern}' must be an identifier",
+                        key=True,
+                    )
+                if spec.index not in indexes:
+                    self.error(
+                        (*path, "index"),
+                        f"{name}.{pattern}: unknown index '{spec.index}' "
+                        f"(expected one of: {', '.join(indexes)})",
+                    )
+                for field_name in spec.filter or {}:
+                    if field_name not in decl.attributes:
+                        self.error(
+                            (*path, "filter", field_name),
+                            f"{name}.{pattern}: filter names unknown field '{field_name}'",
+                            key=True,
+                        )
+        for collection, members in self.schema.collections.items():
+            path = ("collections", collection)
+            if not names.is_identifier(collection) or collection.startswith("_"):
+                self.error(
+                    path, f"collection '{collection}' must be an identifier", key=True
+                )
+            if members.index not in indexes:
+                self.error(
+                    (*path, "index"), f"{collection}: unknown index '{members.index}'"
+                )
+            for i, member in enumerate(members.members):
+                if member not in entities:
+                    self.error(
+                        (*path, "members", i),
+                        f"{collection}: unknown entity '{member}'",
+                    )

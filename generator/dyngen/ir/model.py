@@ -1,0 +1,113 @@
+"""Frozen dataclasses the templates receive. Templates loop and print; every
+string here (annotations, expressions, imports) is final Python source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class EnumMemberIR:
+    """``name = "value"`` inside a generated StrEnum (name None: reach by value)."""
+
+    name: str
+    value: str  # a Python string literal
+
+
+@dataclass(frozen=True)
+class EnumIR:
+    """A generated ``enum.StrEnum``."""
+
+    class_name: str
+    members: tuple[EnumMemberIR, ...]
+    doc: str
+
+
+@dataclass(frozen=True)
+class FieldIR:
+    """One model attribute and how it crosses the wire."""
+
+    name: str
+    stored: str  # attribute name in the item, as a Python string literal
+    declaration: str  # ``name: Annotation = default`` as written in the class body
+    encode: str  # wire value of ``self.<name>``
+    decode: str  # Python value from the wire value ``av``
+    decode_present: str  # Python value read straight from ``item[stored]``
+    guard: str | None  # when set, the attribute is written only if this holds
+    always_present: bool  # decode reads ``item[...]`` directly (no .get)
+    missing: str | None  # Python value when the attribute is absent (sets: empty)
+    doc: str | None
+
+
+@dataclass(frozen=True)
+class KeyWriteIR:
+    """``item[attribute] = {"S": expr}`` for one key attribute."""
+
+    attribute: str  # Python string literal
+    value: str  # wire value expression
+
+
+@dataclass(frozen=True)
+class IndexWriteIR:
+    """The key attributes of one secondary index, written when ``guard`` holds."""
+
+    index: str
+    guard: str | None
+    writes: tuple[KeyWriteIR, ...]
+
+
+@dataclass(frozen=True)
+class ParamIR:
+    """A keyword parameter of a generated method."""
+
+    name: str
+    annotation: str
+
+
+@dataclass(frozen=True)
+class NestedModelIR:
+    """A generated model for an ``object`` attribute (no keys, no type attribute)."""
+
+    class_name: str
+    doc: str
+    fields: tuple[FieldIR, ...]
+
+
+@dataclass(frozen=True)
+class EntityIR:
+    """One entity: its model, keys and repository."""
+
+    name: str
+    class_name: str
+    doc: str
+    repository_attr: str
+    repository_class: str
+    fields: tuple[FieldIR, ...]
+    type_attribute: str  # Python string literal
+    type_value: str  # Python string literal
+    primary_locals: tuple[KeyWriteIR, ...]  # ``pk = ...`` / ``sk = ...`` in to_item
+    primary_writes: tuple[KeyWriteIR, ...]
+    index_writes: tuple[IndexWriteIR, ...]
+    key_params: tuple[ParamIR, ...]
+    key_writes: tuple[KeyWriteIR, ...]  # body of ``Model.key(...)``
+    key_call: str  # ``Customer.key(customer_id=customer_id)``
+    entity_info: str  # ``EntityInfo(...)`` constructor source
+    version_field: str | None
+
+
+@dataclass(frozen=True)
+class ModuleIR:
+    """One schema file's generated package."""
+
+    schema_path: str
+    rebuild_command: str
+    module: str
+    client_class: str
+    table_schema: str  # ``TableSchema(...)`` constructor source
+    enums: tuple[EnumIR, ...]
+    nested: tuple[NestedModelIR, ...]
+    entities: tuple[EntityIR, ...]
+    models_imports: tuple[str, ...]
+    client_imports: tuple[str, ...]
+    exports: tuple[str, ...]
+    model_exports: tuple[str, ...]

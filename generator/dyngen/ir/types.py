@@ -1,0 +1,243 @@
+"""Attribute types: parsing ``list[object]``-style names and the Python source
+that encodes and decodes each type.
+
+Each :class:`Codec` produces expression strings: ``encode(value)`` gives the
+wire value (``{"S": value}``), ``decode(av)`` the Python value from a wire value.
+Containers compose their element's codec, numbering comprehension variables by
+depth so nested comprehensions never shadow each other.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+SCALARS = (
+    "str",
+    "int",
+    "decimal",
+    "float",
+    "bool",
+    "bytes",
+    "datetime",
+    "date",
+    "enum",
+    "ttl",
+    "json",
+    "object",
+)
+SET_ELEMENTS = ("str", "int", "decimal", "bytes")
+#: Types a key-template placeholder may name.
+KEY_SCALARS = frozenset({"str", "int", "decimal", "enum", "datetime", "date", "bool"})
+#: The DynamoDB key type of a plain attribute used as a table or index key.
+KEY_ATTRIBUTE_TYPES = {
+    "str": "S",
+    "datetime": "S",
+    "date": "S",
+    "enum": "S",
+    "int": "N",
+    "decimal": "N",
+    "bytes": "B",
+}
+_CONTAINER = re.compile(r"^(list|set|map)\[(.+)\]$")
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A parsed attribute type: ``kind`` plus the element type of containers."""
+
+    kind: str
+    item: TypeRef | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind}[{self.item}]" if self.item else self.kind
+
+    @property
+    def innermost(self) -> TypeRef:
+        """The element type at the bottom of nested containers."""
+        return self.item.innermost if self.item else self
+
+
+def parse_type(text: str) -> TypeRef:
+    """Parse a type name; raise ValueError naming the accepted forms."""
+    text = text.strip()
+    container = _CONTAINER.match(text)
+    if container:
+        kind, inner = container.groups()
+        item = parse_type(inner)
+        if kind == "set" and item.kind not in SET_ELEMENTS:
+            raise ValueError(f"set[{inner}]: sets hold only {', '.join(SET_ELEMENTS)}")
+        return TypeRef(kind, item)
+    if text in SCALARS:
+        return TypeRef(text)
+    raise ValueError(
+        f"unknown type '{text}': expected one of {', '.join(SCALARS)}, "
+        "list[T], set[T] or map[T]"
+    )
+
+
+@dataclass
+class Imports:
+    """The exact import set of one generated module."""
+
+    names: dict[str, set[str]] = field(default_factory=dict)
+
+    def add(self, module: str, *names: str) -> None:
+        """Import ``names`` from ``module``."""
+        self.names.setdefault(module, set()).update(names)
+
+    def lines(self) -> tuple[str, ...]:
+        """``from module import a, b`` lines, sorted (ruff sorts them again)."""
+        return tuple(
+            f"from {module} import {', '.join(sorted(names))}"
+            for module, names in sorted(self.names.items())
+        )
+
+
+Render = Callable[[str, int], str]
+
+
+@dataclass(frozen=True)
+class Codec:
+    """Source snippets for one type.
+
+    ``encode(value, depth)`` is the wire value of the Python expression
+    ``value``; ``decode(wire, depth)`` the Python value of the wire expression.
+    ``depth`` numbers comprehension variables so nested ones never shadow.
+    """
+
+    annotation: str
+    encode: Render
+    decode: Render
+    key_kind: str | None = None  # S, N or B when usable as a plain key attribute
+    is_set: bool = False
+
+
+def _call(function: str, label: str, tag: str, parse: str) -> tuple[Render, Render]:
+    def encode(v: str, d: int) -> str:
+        return f'{{"{tag}": {function}({v}, {label})}}'
+
+    def decode(a: str, d: int) -> str:
+        return f'{parse}({a}["{tag}"])'
+
+    return encode, decode
+
+
+def scalar_codec(kind: str, label: str, imports: Imports, class_name: str) -> Codec:
+    """The codec of a non-container type; ``label`` is the field's quoted name."""
+    rt = "dyngen_runtime.marshal"
+    if kind == "str":
+        return Codec("str", lambda v, d: f'{{"S": {v}}}', lambda a, d: f'{a}["S"]', "S")
+    if kind == "int":
+        imports.add(rt, "encode_int")
+        return Codec("int", *_call("encode_int", label, "N", "int"), "N")
+    if kind == "decimal":
+        imports.add(rt, "encode_decimal")
+        imports.add("decimal", "Decimal")
+        return Codec("Decimal", *_call("encode_decimal", label, "N", "Decimal"), "N")
+    if kind == "float":
+        imports.add(rt, "encode_float")
+        return Codec("float", *_call("encode_float", label, "N", "float"))
+    if kind == "bool":
+        return Codec(
+            "bool", lambda v, d: f'{{"BOOL": {v}}}', lambda a, d: f'{a}["BOOL"]'
+        )
+    if kind == "bytes":
+        imports.add(rt, "decode_bytes")
+        return Codec(
+            "bytes",
+            lambda v, d: f'{{"B": {v}}}',
+            lambda a, d: f'decode_bytes({a}["B"])',
+            "B",
+        )
+    if kind == "datetime":
+        imports.add(rt, "encode_datetime", "decode_datetime")
+        imports.add("pydantic", "AwareDatetime")
+        encode, _ = _call("encode_datetime", label, "S", "")
+        return Codec(
+            "AwareDatetime", encode, lambda a, d: f'decode_datetime({a}["S"])', "S"
+        )
+    if kind == "date":
+        imports.add(rt, "decode_date")
+        imports.add("datetime", "date")
+        return Codec(
+            "date",
+            lambda v, d: f'{{"S": {v}.isoformat()}}',
+            lambda a, d: f'decode_date({a}["S"])',
+            "S",
+        )
+    if kind == "ttl":
+        imports.add(rt, "encode_ttl", "decode_ttl")
+        imports.add("pydantic", "AwareDatetime")
+        encode, _ = _call("encode_ttl", label, "N", "")
+        return Codec("AwareDatetime", encode, lambda a, d: f'decode_ttl({a}["N"])')
+    if kind == "json":
+        imports.add(rt, "encode_json", "decode_json")
+        imports.add("pydantic", "JsonValue")
+        return Codec(
+            "JsonValue",
+            lambda v, d: f"encode_json({v}, {label})",
+            lambda a, d: f"decode_json({a})",
+        )
+    if kind == "enum":
+        return Codec(
+            class_name,
+            lambda v, d: f'{{"S": {v}.value}}',
+            lambda a, d: f'{class_name}({a}["S"])',
+            "S",
+        )
+    if kind == "object":
+        return Codec(
+            class_name,
+            lambda v, d: f'{{"M": {v}.to_map()}}',
+            lambda a, d: f'{class_name}.from_map({a}["M"], validate)',
+        )
+    raise AssertionError(f"not a scalar kind: {kind}")
+
+
+def container_codec(kind: str, item: Codec, label: str, imports: Imports) -> Codec:
+    """The codec of ``list[T]``, ``set[T]`` or ``map[T]`` around ``item``."""
+    if kind == "list":
+        return Codec(
+            f"list[{item.annotation}]",
+            lambda v, d: f'{{"L": [{item.encode(f"x{d}", d + 1)} for x{d} in {v}]}}',
+            lambda a, d: f'[{item.decode(f"x{d}", d + 1)} for x{d} in {a}["L"]]',
+        )
+    if kind == "map":
+        return Codec(
+            f"dict[str, {item.annotation}]",
+            lambda v, d: (
+                f'{{"M": {{k{d}: {item.encode(f"x{d}", d + 1)} '
+                f"for k{d}, x{d} in {v}.items()}}}}"
+            ),
+            lambda a, d: (
+                f"{{k{d}: {item.decode(f'x{d}', d + 1)} "
+                f'for k{d}, x{d} in {a}["M"].items()}}'
+            ),
+        )
+    # A set's wire tag is its element's tag doubled: S -> SS, N -> NS, B -> BS.
+    if item.annotation == "str":
+        return Codec(
+            "set[str]",
+            lambda v, d: f'{{"SS": list({v})}}',
+            lambda a, d: f'set({a}["SS"])',
+            is_set=True,
+        )
+    if item.annotation == "bytes":
+        imports.add("dyngen_runtime.marshal", "decode_bytes")
+        return Codec(
+            "set[bytes]",
+            lambda v, d: f'{{"BS": list({v})}}',
+            lambda a, d: f'{{decode_bytes(x{d}) for x{d} in {a}["BS"]}}',
+            is_set=True,
+        )
+    number = "encode_int" if item.annotation == "int" else "encode_decimal"
+    parse = "int" if item.annotation == "int" else "Decimal"
+    imports.add("dyngen_runtime.marshal", number)
+    return Codec(
+        f"set[{item.annotation}]",
+        lambda v, d: f'{{"NS": [{number}(x{d}, {label}) for x{d} in {v}]}}',
+        lambda a, d: f'{{{parse}(x{d}) for x{d} in {a}["NS"]}}',
+        is_set=True,
+    )

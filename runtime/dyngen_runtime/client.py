@@ -1,0 +1,161 @@
+"""The base class of every generated table client (``Shop``, ...)."""
+
+from __future__ import annotations
+
+import logging
+import time
+import weakref
+from typing import Any, ClassVar, Self
+
+import boto3
+from botocore.config import Config
+
+from dyngen_runtime.errors import ConfigurationError, DyngenError
+from dyngen_runtime.executor import Executor
+from dyngen_runtime.memory import in_memory_client
+from dyngen_runtime.table import TableSchema
+
+logger = logging.getLogger("dyngen.client")
+
+# Latency-minded defaults for clients the runtime creates: a DynamoDB request
+# answers in milliseconds, so a connection that takes over a second is better
+# dropped and retried than waited for. botocore's own retries are off so that
+# the runtime's retry policy is the only one (attempts never multiply).
+CONNECT_TIMEOUT = 1.0
+READ_TIMEOUT = 10.0
+MAX_POOL_CONNECTIONS = 50
+_TABLE_READY_TIMEOUT = 60.0
+
+
+def client_config() -> Config:
+    """The botocore configuration of clients the runtime creates."""
+    return Config(
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        max_pool_connections=MAX_POOL_CONNECTIONS,
+        tcp_keepalive=True,
+    )
+
+
+class TableClient:
+    """A connection to one table; generated subclasses add the repositories."""
+
+    schema: ClassVar[TableSchema]
+
+    def __init__(self, executor: Executor) -> None:
+        self._executor = executor
+        weakref.finalize(self, executor.close)
+
+    @property
+    def table_name(self) -> str:
+        """The physical name of the table this client reads and writes."""
+        return self._executor.table_name
+
+    @classmethod
+    def connect(
+        cls,
+        *,
+        table_name: str | None = None,
+        endpoint_url: str | None = None,
+        region_name: str | None = None,
+        client: Any = None,
+    ) -> Self:
+        """Connect with boto3's default credential chain and region.
+
+        ``table_name`` defaults to the schema's table name. Pass ``client`` to
+        reuse an existing low-level boto3 DynamoDB client (then ``endpoint_url``
+        and ``region_name`` must not be given).
+        """
+        name = table_name or cls.schema.name
+        if client is not None:
+            if endpoint_url is not None or region_name is not None:
+                raise ConfigurationError(
+                    "pass either client= or endpoint_url=/region_name=, not both"
+                )
+            return cls(Executor(client, name))
+        try:
+            made = boto3.session.Session().client(
+                "dynamodb",
+                endpoint_url=endpoint_url,
+                region_name=region_name,
+                config=client_config(),
+            )
+        except Exception as error:  # botocore raises several unrelated types here
+            raise ConfigurationError(
+                f"cannot create a DynamoDB client: {error}"
+            ) from None
+        return cls(Executor(made, name))
+
+    @classmethod
+    def in_memory(cls) -> Self:
+        """A client on a private in-process mock table, already created and empty."""
+        made, release = in_memory_client()
+        db = cls(Executor(made, cls.schema.name, on_close=release))
+        db.create_table()
+        return db
+
+    @classmethod
+    def table_definition(cls, table_name: str | None = None) -> dict[str, Any]:
+        """The CreateTable request for this schema's table, as a dict."""
+        return cls.schema.create_table_request(table_name or cls.schema.name)
+
+    def create_table(self) -> None:
+        """Create the table (keys, GSIs, LSIs, then TTL); a no-op when it exists.
+
+        Meant for local and test use: production tables belong in
+        infrastructure code.
+        """
+        try:
+            self._executor.call("CreateTable", self.table_definition(self.table_name))
+        except ConfigurationError as error:
+            if error.code != "ResourceInUseException":
+                raise
+            return
+        self._wait_until_active()
+        if self.schema.ttl is not None:
+            self._enable_ttl(self.schema.ttl)
+
+    def _wait_until_active(self) -> None:
+        deadline = time.monotonic() + _TABLE_READY_TIMEOUT
+        delay = 0.02
+        while True:
+            table = self._executor.call("DescribeTable", {"TableName": self.table_name})
+            if table["Table"].get("TableStatus") == "ACTIVE":
+                return
+            if time.monotonic() > deadline:
+                raise ConfigurationError(
+                    f"table {self.table_name} did not become ACTIVE "
+                    f"within {_TABLE_READY_TIMEOUT:.0f} s"
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+    def _enable_ttl(self, attribute: str) -> None:
+        try:
+            self._executor.call(
+                "UpdateTimeToLive",
+                {
+                    "TableName": self.table_name,
+                    "TimeToLiveSpecification": {
+                        "Enabled": True,
+                        "AttributeName": attribute,
+                    },
+                },
+            )
+        except DyngenError as error:
+            # Local servers without TTL support (dynalite) answer this way; reads
+            # still hide expired items, so nothing depends on the setting.
+            if error.code not in ("UnknownOperationException", "NotImplemented"):
+                raise
+            logger.debug("backend has no UpdateTimeToLive; TTL not enabled")
+
+    def close(self) -> None:
+        """Close the connection (and drop the table of an in-memory client)."""
+        self._executor.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

@@ -1,0 +1,129 @@
+"""The one place where the runtime talks to DynamoDB.
+
+Every request goes through :meth:`Executor.call`, which maps botocore's
+exceptions into the runtime's taxonomy; retries, metrics and tracing hook in here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    NoCredentialsError,
+    NoRegionError,
+    ParamValidationError,
+    PartialCredentialsError,
+)
+from botocore.exceptions import (
+    ConnectionError as BotoConnectionError,
+)
+
+from dyngen_runtime import errors
+
+_CODE_TO_ERROR: dict[str, type[errors.DyngenError]] = {
+    "ConditionalCheckFailedException": errors.ConditionFailedError,
+    "ProvisionedThroughputExceededException": errors.ThroughputError,
+    "ThrottlingException": errors.ThroughputError,
+    "RequestLimitExceeded": errors.ThroughputError,
+    "ValidationException": errors.ValidationError,
+    "SerializationException": errors.ValidationError,
+    "ResourceNotFoundException": errors.ConfigurationError,
+    "ResourceInUseException": errors.ConfigurationError,
+    "UnrecognizedClientException": errors.AuthenticationError,
+    "InvalidSignatureException": errors.AuthenticationError,
+    "AccessDeniedException": errors.AuthenticationError,
+    "MissingAuthenticationToken": errors.AuthenticationError,
+    "MissingAuthenticationTokenException": errors.AuthenticationError,
+    "IncompleteSignature": errors.AuthenticationError,
+    "IncompleteSignatureException": errors.AuthenticationError,
+    "ExpiredTokenException": errors.AuthenticationError,
+    "ItemCollectionSizeLimitExceededException": errors.ItemCollectionSizeLimitError,
+    "TransactionCanceledException": errors.TransactionFailedError,
+    "IdempotentParameterMismatchException": errors.IdempotencyError,
+    "TransactionInProgressException": errors.TransactionInProgressError,
+    "InternalServerError": errors.ServiceError,
+    "ServiceUnavailable": errors.ServiceError,
+}
+
+_SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def map_client_error(error: ClientError, operation: str) -> errors.DyngenError:
+    """Turn botocore's ClientError into the runtime error for its AWS code."""
+    response: dict[str, Any] = error.response
+    details = response.get("Error", {})
+    code = str(details.get("Code", "Unknown"))
+    message = str(details.get("Message") or code)
+    request_id = response.get("ResponseMetadata", {}).get("RequestId")
+    cls = _CODE_TO_ERROR.get(code, errors.ServiceError)
+    if issubclass(cls, errors.ConditionFailedError):
+        return cls(
+            message,
+            raw_item=response.get("Item"),
+            code=code,
+            request_id=request_id,
+            operation=operation,
+            attempts=1,
+        )
+    return cls(
+        message, code=code, request_id=request_id, operation=operation, attempts=1
+    )
+
+
+def map_botocore_error(error: BotoCoreError, operation: str) -> errors.DyngenError:
+    """Turn a client-side botocore failure into the runtime error for its kind."""
+    cls: type[errors.DyngenError]
+    if isinstance(error, NoCredentialsError | PartialCredentialsError):
+        cls, code = errors.AuthenticationError, "NoCredentials"
+    elif isinstance(error, NoRegionError):
+        cls, code = errors.ConfigurationError, "NoRegion"
+    elif isinstance(error, ParamValidationError):
+        cls, code = errors.ValidationError, "ParamValidation"
+    elif isinstance(error, BotoConnectionError):
+        cls, code = errors.ServiceError, "ConnectionError"
+    else:
+        cls, code = errors.ServiceError, type(error).__name__
+    return cls(str(error), code=code, operation=operation, attempts=1)
+
+
+class Executor:
+    """Sends requests for one table through one low-level boto3 client."""
+
+    def __init__(
+        self,
+        client: Any,
+        table_name: str,
+        *,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        self.client = client
+        self.table_name = table_name
+        self._on_close = on_close
+        self._methods: dict[str, Callable[..., dict[str, Any]]] = {}
+        self._closed = False
+
+    def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Send ``operation`` (``"PutItem"``, ...) and return the parsed response."""
+        method = self._methods.get(operation)
+        if method is None:
+            method = getattr(self.client, _SNAKE.sub("_", operation).lower())
+            self._methods[operation] = method
+        try:
+            return method(**params)
+        except ClientError as error:
+            raise map_client_error(error, operation) from None
+        except BotoCoreError as error:
+            raise map_botocore_error(error, operation) from None
+
+    def close(self) -> None:
+        """Release what the client holds (connections, in-memory tables)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._on_close is not None:
+            self._on_close()
+        self.client.close()

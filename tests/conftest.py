@@ -1,0 +1,156 @@
+"""Shared fixtures: schema builds, and the two DynamoDB backends.
+
+A test that takes the ``backend`` fixture (directly or through ``shop``) runs
+once on in-process moto and once on dynalite over HTTP; the run ends with a
+per-backend count so it is visible that both ran.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import sys
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dyngen.cli import main
+
+from tests.backends import ROOT, Dynalite, fake_credentials
+
+fake_credentials()
+
+BACKENDS = ("moto", "dynalite")
+_results: Counter[tuple[str, str]] = Counter()
+
+
+@pytest.fixture(scope="session")
+def dynalite() -> Iterator[Dynalite]:
+    """One dynalite server for the whole session."""
+    server = Dynalite()
+    server.start()
+    yield server
+    server.stop()
+
+
+class Backend:
+    """Makes clients of a generated table class on one backend."""
+
+    def __init__(self, name: str, dynalite: Dynalite | None) -> None:
+        self.name = name
+        self._dynalite = dynalite
+        self._clients: list[Any] = []
+
+    @property
+    def endpoint_url(self) -> str | None:
+        """The HTTP endpoint (dynalite), or None for in-process moto."""
+        return self._dynalite.endpoint_url if self._dynalite else None
+
+    def client(self, table_class: Any) -> Any:
+        """A connected client on a fresh, empty table of ``table_class``."""
+        if self._dynalite is None:
+            db = table_class.in_memory()
+        else:
+            db = table_class.connect(
+                table_name=f"test-{uuid.uuid4().hex[:12]}",
+                endpoint_url=self._dynalite.endpoint_url,
+                region_name="us-east-1",
+            )
+            db.create_table()
+        self._clients.append(db)
+        return db
+
+    def close(self) -> None:
+        """Delete dynalite tables and close every client made."""
+        for db in self._clients:
+            if self._dynalite is not None:
+                db._executor.call("DeleteTable", {"TableName": db.table_name})
+            db.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    """Each test using this runs on moto (in process) and dynalite (HTTP)."""
+    server = (
+        request.getfixturevalue("dynalite") if request.param == "dynalite" else None
+    )
+    made = Backend(request.param, server)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def shop(backend: Backend) -> Any:
+    """A client of the committed ``generated.shop`` on a fresh table."""
+    from generated.shop import Shop
+
+    return backend.client(Shop)
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    """Run ``dyngen`` in process; return (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def build_schema(tmp_path: Path) -> Callable[[str], Any]:
+    """Build inline YAML into a temporary package and import it."""
+    counter = iter(range(1000))
+
+    def build(yaml_text: str) -> Any:
+        n = next(counter)
+        schemas = tmp_path / f"schemas{n}"
+        schemas.mkdir()
+        (schemas / "schema.yaml").write_text(yaml_text, encoding="utf-8")
+        out = tmp_path / f"out{n}"
+        code, _, err = run_cli("build", str(schemas), "--out", str(out))
+        assert code == 0, err
+        module = next(p.name for p in out.iterdir() if p.is_dir())
+        sys.path.insert(0, str(out))
+        try:
+            for name in [
+                m for m in sys.modules if m == module or m.startswith(module + ".")
+            ]:
+                del sys.modules[name]
+            return importlib.import_module(module)
+        finally:
+            sys.path.remove(str(out))
+
+    return build
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count outcomes per backend for the closing summary."""
+    if report.when != "call" and not (
+        report.when == "setup" and report.outcome != "passed"
+    ):
+        return
+    for name in BACKENDS:
+        if (
+            f"[{name}" in report.nodeid
+            or f"-{name}]" in report.nodeid
+            or f"-{name}-" in report.nodeid
+        ):
+            _results[(name, report.outcome)] += 1
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Show that the DynamoDB tests ran on both backends."""
+    if not _results:
+        return
+    terminalreporter.section("DynamoDB backends")
+    for name in BACKENDS:
+        counts = ", ".join(
+            f"{_results[(name, outcome)]} {outcome}"
+            for outcome in ("passed", "failed", "skipped")
+            if _results[(name, outcome)]
+        )
+        terminalreporter.write_line(f"{name}: {counts or 'no tests'}")
+
+
+__all__ = ["ROOT", "Backend", "run_cli"]

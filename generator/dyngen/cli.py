@@ -1,21 +1,23 @@
 """The ``dyngen`` command line, as a function tests call directly.
 
-Exit codes: 0 success; 1 schema errors, stale output (``--check``) or an
-internal failure; 2 usage errors (bad arguments, missing folder).
+Exit codes: 0 success; 1 schema errors (or warnings with ``lint --strict``),
+stale output (``build --check``) or an internal failure; 2 usage errors (bad
+arguments, missing folder).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from dyngen.diagnostics import START, Diagnostic, SchemaError
+from dyngen.diagnostics import Diagnostic
 from dyngen.emit import files
 from dyngen.emit.format import FormatError
-from dyngen.ir.model import ModuleIR
-from dyngen.pipeline import build_sources, display, load_module
+from dyngen.pipeline import build_sources, check_files, display
+from dyngen.schema.json_schema import schema_json
 
 DEFAULT_OUT = Path("generated")
 
@@ -52,6 +54,20 @@ def _parser() -> _Parser:
         action="store_true",
         help="write nothing; exit 1 listing stale files if the output is not current",
     )
+    lint = commands.add_parser(
+        "lint", help="report schema errors and design warnings (DG001-DG106)"
+    )
+    lint.add_argument("schemas", type=Path, help="a schema folder or a single file")
+    lint.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    lint.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (file:line:col: CODE message) or json for CI annotations",
+    )
+    commands.add_parser(
+        "schema-json", help="print the JSON Schema of the schema format (for editors)"
+    )
     return parser
 
 
@@ -75,44 +91,20 @@ def _rebuild_command(target: Path, out: Path) -> str:
     return command
 
 
-def _load_all(
-    paths: list[Path], command: str
-) -> tuple[list[ModuleIR], list[Diagnostic]]:
-    modules: list[ModuleIR] = []
-    findings: list[Diagnostic] = []
-    seen: dict[str, str] = {}
-    for path in paths:
-        try:
-            module = load_module(path, command)
-        except SchemaError as error:
-            findings.extend(error.diagnostics)
-            continue
-        if module.module in seen:
-            findings.append(
-                Diagnostic(
-                    module.schema_path,
-                    START,
-                    "DG001",
-                    f"table name '{module.module}' is also used by {seen[module.module]}; "
-                    "each schema builds one module named after its table",
-                )
-            )
-            continue
-        seen[module.module] = module.schema_path
-        modules.append(module)
-    return modules, findings
+def _print_findings(findings: list[Diagnostic], stream: TextIO) -> None:
+    for finding in findings:
+        print(finding.format(), file=stream)
 
 
 def _build(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     paths = schema_files(args.schemas)
-    modules, findings = _load_all(paths, _rebuild_command(args.schemas, args.out))
-    if findings:
-        for finding in sorted(findings, key=Diagnostic.sort_key):
-            print(finding.format(), file=stderr)
-        print(f"dyngen: {len(findings)} error(s); nothing written", file=stderr)
+    result = check_files(paths, _rebuild_command(args.schemas, args.out))
+    _print_findings(result.findings, stderr)
+    if result.errors:
+        print(f"dyngen: {len(result.errors)} error(s); nothing written", file=stderr)
         return 1
     try:
-        sources = build_sources(modules)
+        sources = build_sources(result.modules)
     except FormatError as error:
         print(str(error), file=stderr)
         return 1
@@ -136,10 +128,36 @@ def _build(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     for name in report.removed:
         print(f"removed {display(out / name)}", file=stdout)
     print(
-        f"dyngen: {len(modules)} schema(s), {len(report.written)} file(s) written, "
-        f"{len(report.unchanged)} unchanged",
+        f"dyngen: {len(result.modules)} schema(s), {len(report.written)} file(s) "
+        f"written, {len(report.unchanged)} unchanged",
         file=stdout,
     )
+    return 0
+
+
+def _lint(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    result = check_files(schema_files(args.schemas))
+    if args.format == "json":
+        records = [
+            {
+                "path": f.path,
+                "line": f.position.line,
+                "column": f.position.column,
+                "code": f.code,
+                "severity": f.severity.value,
+                "message": f.message,
+            }
+            for f in result.findings
+        ]
+        print(json.dumps(records, indent=2), file=stdout)
+    else:
+        _print_findings(result.findings, stdout)
+        print(
+            f"dyngen: {len(result.errors)} error(s), {len(result.warnings)} warning(s)",
+            file=stderr,
+        )
+    if result.errors or (args.strict and result.warnings):
+        return 1
     return 0
 
 
@@ -149,10 +167,15 @@ def main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
         args = _parser().parse_args(argv)
         if args.command == "build":
             return _build(args, stdout, stderr)
-        raise UsageError(f"dyngen: error: unknown command {args.command}")
+        if args.command == "lint":
+            return _lint(args, stdout, stderr)
+        print(json.dumps(schema_json(), indent=2, sort_keys=True), file=stdout)
+        return 0
     except UsageError as error:
         print(str(error), file=stderr)
         return 2
+    except SystemExit as exit_:  # argparse's --help
+        return exit_.code if isinstance(exit_.code, int) else 0
 
 
 def entry_point() -> None:

@@ -23,6 +23,23 @@ class Position:
 
 START = Position(1, 1)
 
+#: Every diagnostic code: its severity and what it finds. Codes are stable.
+CODES: dict[str, tuple[Severity, str]] = {
+    "DG001": (Severity.ERROR, "schema invalid"),
+    "DG002": (Severity.ERROR, "two entities can render the same primary key"),
+    "DG003": (Severity.ERROR, "key template names a non-scalar or optional field"),
+    "DG004": (Severity.ERROR, "TTL or version attribute of the wrong type"),
+    "DG101": (Severity.WARNING, "local secondary index: 10 GB item-collection limit"),
+    "DG102": (Severity.WARNING, "hot partition key"),
+    "DG103": (Severity.WARNING, "time-ordered partition key"),
+    "DG104": (Severity.WARNING, "index projection lacks attributes a query returns"),
+    "DG105": (Severity.WARNING, "access pattern filters on a non-key attribute"),
+    "DG106": (
+        Severity.WARNING,
+        "index no entity writes, or query on an unwritten index",
+    ),
+}
+
 
 @dataclass(frozen=True)
 class Diagnostic:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dyngen import names
-from dyngen.diagnostics import Diagnostic, SchemaError
+from dyngen.diagnostics import CODES, Diagnostic, SchemaError, Severity
 from dyngen.ir.key_templates import (
     KeyTemplate,
     Literal,
@@ -32,6 +32,16 @@ from dyngen.ir.model import (
     NestedModelIR,
     ParamIR,
 )
+from dyngen.ir.semantics import (
+    AccessPatternInfo,
+    AttributeInfo,
+    CollectionInfo,
+    EntityInfo,
+    IndexInfo,
+    IndexKeys,
+    KeySource,
+    SchemaInfo,
+)
 from dyngen.ir.types import (
     KEY_SCALARS,
     Codec,
@@ -42,7 +52,7 @@ from dyngen.ir.types import (
     scalar_codec,
 )
 from dyngen.schema.model import AttributeDecl, EntityDecl, IndexDecl, SchemaDecl
-from dyngen.schema.source import Path, Source
+from dyngen.schema.source import Path, Source, SourceMap
 
 RT = "dyngen_runtime"
 MAX_LOCAL_INDEXES = 5
@@ -101,6 +111,8 @@ class _Builder:
         self.nested: list[NestedModelIR] = []
         self.models_imports = Imports()
         self.client_imports = Imports()
+        self.index_infos: dict[str, IndexInfo] = {}
+        self.entity_infos: dict[str, EntityInfo] = {}
         self.key_types: dict[str, tuple[str, Path]] = {}
 
     # -- diagnostics -------------------------------------------------------
@@ -117,6 +129,9 @@ class _Builder:
     def indexes(self) -> dict[str, Index]:
         table = self.schema.table
         found = {"primary": Index("primary", "primary", table.pk, table.sk, None)}
+        self.index_infos["primary"] = IndexInfo(
+            "primary", "primary", table.pk, table.sk, "all", ("table",)
+        )
         counts = {"global": 0, "local": 0}
         projected = 0
         for name, decl in table.indexes.items():
@@ -146,6 +161,17 @@ class _Builder:
                 found[name] = Index(name, "global", decl.pk or "", decl.sk, decl)
             if isinstance(decl.projection, list):
                 projected += len(decl.projection)
+            index = found[name]
+            self.index_infos[name] = IndexInfo(
+                name,
+                index.kind,
+                index.pk,
+                index.sk,
+                tuple(decl.projection)
+                if isinstance(decl.projection, list)
+                else decl.projection,
+                path,
+            )
         for kind, limit in (
             ("local", MAX_LOCAL_INDEXES),
             ("global", MAX_GLOBAL_INDEXES),
@@ -445,7 +471,16 @@ class _Builder:
         )
 
 
-def build_module(source: Source, schema: SchemaDecl, rebuild_command: str) -> ModuleIR:
+@dataclass(frozen=True)
+class Compiled:
+    """A checked schema: what the templates print and what lint rules read."""
+
+    module: ModuleIR
+    info: SchemaInfo
+    positions: SourceMap
+
+
+def build_module(source: Source, schema: SchemaDecl, rebuild_command: str) -> Compiled:
     """Check ``schema`` and compute its generated package; raise SchemaError."""
     return _ModuleBuilder(source, schema, rebuild_command).build()
 
@@ -457,7 +492,7 @@ class _ModuleBuilder(_Builder):
         super().__init__(source, schema)
         self.rebuild_command = rebuild_command
 
-    def build(self) -> ModuleIR:
+    def build(self) -> Compiled:
         schema = self.schema
         table = schema.table
         module = table.name
@@ -491,6 +526,9 @@ class _ModuleBuilder(_Builder):
             repositories[entity.repository_attr] = name
             entities.append(entity)
         self.references(indexes)
+        self.projections()
+        self.collections()
+        self.lint_settings()
         if self.findings:
             raise SchemaError(self.findings)
         client_imports = self.client_imports
@@ -511,7 +549,7 @@ class _ModuleBuilder(_Builder):
             + [names.pascal_case(module)]
         )
         client_class = names.pascal_case(module)
-        return ModuleIR(
+        module_ir = ModuleIR(
             schema_path=self.source.path,
             rebuild_command=self.rebuild_command,
             module=module,
@@ -525,6 +563,129 @@ class _ModuleBuilder(_Builder):
             exports=tuple(exports),
             model_exports=tuple(e for e in exports if e != client_class),
         )
+        return Compiled(module_ir, self.schema_info(), self.source.positions)
+
+    def schema_info(self) -> SchemaInfo:
+        schema = self.schema
+        return SchemaInfo(
+            path=self.source.path,
+            pk=schema.table.pk,
+            sk=schema.table.sk,
+            type_attribute=schema.table.type_attribute,
+            indexes=dict(self.index_infos),
+            entities=dict(self.entity_infos),
+            collections=tuple(
+                CollectionInfo(
+                    name, spec.index, tuple(spec.members), ("collections", name)
+                )
+                for name, spec in schema.collections.items()
+            ),
+            ignored=frozenset(schema.lint.ignore),
+            ignored_by_entity={
+                name: frozenset(decl.lint.ignore)
+                for name, decl in schema.entities.items()
+                if decl.lint.ignore
+            },
+        )
+
+    # -- checks across entities -------------------------------------------------
+
+    def projections(self) -> None:
+        """Include lists may only name attributes some item carries."""
+        table = self.schema.table
+        known = {table.pk, table.type_attribute}
+        known.update(a for a in (table.sk, table.ttl) if a)
+        for index in self.index_infos.values():
+            known.add(index.pk)
+            if index.sk:
+                known.add(index.sk)
+        for entity in self.entity_infos.values():
+            known.update(entity.stored_attributes())
+        for name, decl in table.indexes.items():
+            if not isinstance(decl.projection, list):
+                continue
+            seen: set[str] = set()
+            for i, attribute in enumerate(decl.projection):
+                path: Path = ("table", "indexes", name, "projection", i)
+                if attribute in seen:
+                    self.error(path, f"index {name} projects '{attribute}' twice")
+                seen.add(attribute)
+                if attribute not in known and self.entity_infos:
+                    self.error(
+                        path,
+                        f"index {name} projects '{attribute}', which no entity stores",
+                    )
+
+    def collections(self) -> None:
+        """Members of a collection share one partition key on its index."""
+        for collection, spec in self.schema.collections.items():
+            path: Path = ("collections", collection)
+            if not spec.members:
+                self.error((*path, "members"), f"{collection}: no members")
+            if len(set(spec.members)) != len(spec.members):
+                self.error(
+                    (*path, "members"), f"{collection}: a member is listed twice"
+                )
+            rendered: dict[str, str] = {}
+            for i, member in enumerate(spec.members):
+                entity = self.entity_infos.get(member)
+                if entity is None:
+                    continue
+                keys = entity.keys.get(spec.index)
+                if keys is None or keys.pk is None:
+                    self.error(
+                        (*path, "members", i),
+                        f"{collection}: {member} does not write index {spec.index}",
+                    )
+                    continue
+                text = (
+                    keys.pk.template.text
+                    if keys.pk.template
+                    else "{" + keys.pk.fields[0] + "}"
+                )
+                rendered[member] = text
+            if len(set(rendered.values())) > 1:
+                shown = ", ".join(f"{m} {t!r}" for m, t in rendered.items())
+                self.error(
+                    (*path, "members"),
+                    f"{collection}: members must render the same partition key on "
+                    f"{spec.index}, but they render {shown}",
+                )
+        owners: dict[str, str] = {}
+        for name, decl in self.schema.entities.items():
+            value = decl.type_value or name
+            if value in owners:
+                self.error(
+                    ("entities", name, "type_value")
+                    if decl.type_value
+                    else ("entities", name),
+                    f"{name} stores type value '{value}', like {owners[value]}",
+                    key=decl.type_value is None,
+                )
+            owners[value] = name
+
+    def lint_settings(self) -> None:
+        """Ignore lists name known lint codes."""
+        scopes: list[tuple[Path, list[str]]] = [
+            (("lint", "ignore"), self.schema.lint.ignore)
+        ]
+        scopes += [
+            (("entities", name, "lint", "ignore"), decl.lint.ignore)
+            for name, decl in self.schema.entities.items()
+        ]
+        for path, codes in scopes:
+            for i, code in enumerate(codes):
+                if code not in CODES:
+                    self.error(
+                        (*path, i),
+                        f"unknown lint code '{code}' (known: {', '.join(CODES)})",
+                    )
+                elif CODES[code][0] is Severity.ERROR and code != "DG002":
+                    self.error(
+                        (*path, i),
+                        f"{code} is an error that makes the schema unbuildable; "
+                        "it cannot be ignored",
+                    )
 
     def table_schema(self, indexes: dict[str, Index]) -> str:
         table = self.schema.table
@@ -619,10 +780,15 @@ class _ModuleBuilder(_Builder):
                     doc="Optimistic-locking version: 0 means never stored.",
                 )
             )
-        keys = self.keys(name, decl, attributes, by_stored, indexes)
-        if keys is None:
+        templates = self.keys(name, decl, attributes, by_stored, indexes)
+        if templates is None:
             return None
-        primary_locals, primary_writes, index_writes, key_params, key_writes = keys
+        self.entity_infos[name] = self.entity_info(
+            name, decl, attributes, templates, version
+        )
+        primary_locals, primary_writes, index_writes, key_params, key_writes = (
+            self.key_code(name, attributes, indexes, templates, indexes["primary"])
+        )
         class_name = name
         repository = decl.repository or names.repository_name(name)
         if not names.is_identifier(repository) or repository.startswith("_"):
@@ -658,6 +824,68 @@ class _ModuleBuilder(_Builder):
             version_field=version,
         )
 
+    def entity_info(
+        self,
+        name: str,
+        decl: EntityDecl,
+        attributes: dict[str, Attribute],
+        templates: dict[tuple[str, str], KeyTemplate | Attribute],
+        version: str | None,
+    ) -> EntityInfo:
+        """The entity as lint rules see it."""
+        infos = {a.name: self.attribute_info(a) for a in attributes.values()}
+        keys: dict[str, IndexKeys] = {}
+        for index in self.index_infos.values():
+            sources: dict[str, KeySource | None] = {}
+            for role, attribute_name in (("pk", index.pk), ("sk", index.sk)):
+                found = templates.get((index.name, role))
+                if index.kind == "local" and role == "pk":
+                    found = templates.get(("primary", "pk"))
+                if found is None or attribute_name is None:
+                    sources[role] = None
+                elif isinstance(found, KeyTemplate):
+                    path = ("entities", name, "keys", index.name, role)
+                    if index.kind == "local" and role == "pk":
+                        path = ("entities", name, "keys", "primary", "pk")
+                    sources[role] = KeySource(attribute_name, found, None, path)
+                else:
+                    plain = infos[found.name]
+                    sources[role] = KeySource(attribute_name, None, plain, plain.path)
+            writes = sources["sk"] if index.kind == "local" else sources["pk"]
+            if writes is not None:
+                keys[index.name] = IndexKeys(index.name, sources["pk"], sources["sk"])
+        patterns = tuple(
+            AccessPatternInfo(
+                pattern,
+                spec.index,
+                spec.unique,
+                tuple(spec.filter or ()),
+                ("entities", name, "access_patterns", pattern),
+            )
+            for pattern, spec in decl.access_patterns.items()
+        )
+        return EntityInfo(
+            name=name,
+            type_value=decl.type_value or name,
+            attributes=infos,
+            keys=keys,
+            access_patterns=patterns,
+            version=version,
+            path=("entities", name),
+        )
+
+    @staticmethod
+    def attribute_info(attribute: Attribute) -> AttributeInfo:
+        values = attribute.decl.values if attribute.decl is not None else None
+        return AttributeInfo(
+            attribute.name,
+            attribute.stored,
+            attribute.type,
+            attribute.always_set,
+            attribute.path,
+            tuple(values or ()) if attribute.type.kind == "enum" else (),
+        )
+
     def version(
         self, name: str, decl: EntityDecl, attributes: dict[str, Attribute]
     ) -> str | None:
@@ -690,16 +918,7 @@ class _ModuleBuilder(_Builder):
         attributes: dict[str, Attribute],
         by_stored: dict[str, Attribute],
         indexes: dict[str, Index],
-    ) -> (
-        tuple[
-            tuple[KeyWriteIR, ...],
-            tuple[KeyWriteIR, ...],
-            tuple[IndexWriteIR, ...],
-            tuple[ParamIR, ...],
-            tuple[KeyWriteIR, ...],
-        ]
-        | None
-    ):
+    ) -> dict[tuple[str, str], KeyTemplate | Attribute] | None:
         path: Path = ("entities", name, "keys")
         ok = True
         for index_name in decl.keys:
@@ -711,7 +930,6 @@ class _ModuleBuilder(_Builder):
                     key=True,
                 )
                 ok = False
-        primary = indexes["primary"]
         written = decl.keys.get("primary")
         templates: dict[tuple[str, str], KeyTemplate | Attribute] = {}
         for index in indexes.values():
@@ -767,7 +985,7 @@ class _ModuleBuilder(_Builder):
             ok = False
         if not ok:
             return None
-        return self.key_code(name, attributes, indexes, templates, primary)
+        return templates
 
     def plain_key(
         self, name: str, attribute: Attribute, index: Index, role: str

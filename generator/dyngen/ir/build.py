@@ -67,6 +67,24 @@ _KEY_TEXT_CHARS = {
 }
 
 
+def _fits(attribute: AttributeInfo, value: object) -> bool:
+    """Whether a constant from the schema is a valid value of the attribute."""
+    kind = attribute.type.kind
+    if value is None:
+        return not attribute.always_set
+    if kind == "enum":
+        return value in attribute.enum_values
+    if kind in ("str", "date", "datetime"):
+        return isinstance(value, str)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind in ("decimal", "float"):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return False
+
+
 def q(text: str) -> str:
     """A Python string literal for ``text`` (double quotes, as ruff prints them)."""
     return json.dumps(text, ensure_ascii=False)
@@ -1255,12 +1273,20 @@ class _ModuleBuilder(_Builder):
                         f"{name}.{pattern}: unknown index '{spec.index}' "
                         f"(expected one of: {', '.join(indexes)})",
                     )
-                for field_name in spec.filter or {}:
+                for field_name, value in (spec.filter or {}).items():
+                    info = self.entity_infos.get(name)
+                    attribute = info.attributes.get(field_name) if info else None
                     if field_name not in decl.attributes:
                         self.error(
                             (*path, "filter", field_name),
                             f"{name}.{pattern}: filter names unknown field '{field_name}'",
                             key=True,
+                        )
+                    elif attribute is not None and not _fits(attribute, value):
+                        self.error(
+                            (*path, "filter", field_name),
+                            f"{name}.{pattern}: filter value {value!r} is not a valid "
+                            f"{attribute.type} for {field_name}",
                         )
         for collection, members in self.schema.collections.items():
             path = ("collections", collection)

@@ -6,6 +6,15 @@ generated code fails at once with a clear message.
 """
 
 from dyngen_runtime.client import TableClient
+from dyngen_runtime.conditions import (
+    SortCondition,
+    begins_with,
+    between,
+    gt,
+    gte,
+    lt,
+    lte,
+)
 from dyngen_runtime.errors import (
     AuthenticationError,
     CircuitOpenError,
@@ -28,6 +37,7 @@ from dyngen_runtime.errors import (
     ValidationError,
     VersionConflictError,
 )
+from dyngen_runtime.expressions import Condition, FieldRef
 from dyngen_runtime.model import EntityModel
 from dyngen_runtime.repository import EntityRepository
 from dyngen_runtime.table import EntityInfo, IndexSchema, TableSchema
@@ -55,6 +65,7 @@ __all__ = [
     "AttributeValue",
     "AuthenticationError",
     "CircuitOpenError",
+    "Condition",
     "ConditionFailedError",
     "ConfigurationError",
     "DyngenError",
@@ -62,6 +73,7 @@ __all__ = [
     "EntityModel",
     "EntityRepository",
     "ExpressionError",
+    "FieldRef",
     "IdempotencyError",
     "IndexSchema",
     "Item",
@@ -72,6 +84,7 @@ __all__ = [
     "NotUniqueError",
     "RetriesExhaustedError",
     "ServiceError",
+    "SortCondition",
     "TableClient",
     "TableSchema",
     "ThroughputError",
@@ -80,5 +93,11 @@ __all__ = [
     "TransactionLimitError",
     "ValidationError",
     "VersionConflictError",
+    "begins_with",
+    "between",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
     "require_abi",
 ]

@@ -4,10 +4,231 @@
 
 from __future__ import annotations
 
-from dyngen_runtime import EntityRepository, IndexSchema, TableClient, TableSchema
-from dyngen_runtime.executor import Executor
+from collections.abc import Iterator
+from datetime import date
 
-from .models import Project, Task, Tenant, User
+from dyngen_runtime import (
+    Condition,
+    EntityRepository,
+    IndexSchema,
+    SortCondition,
+    TableClient,
+    TableSchema,
+)
+from dyngen_runtime.executor import Executor
+from dyngen_runtime.keys import key_str
+from dyngen_runtime.query import Page, QueryPlan
+from dyngen_runtime.sortkey import SortField
+
+from .models import Project, Task, TaskFields, TaskStatus, Tenant, User
+
+_TENANT_BY_DOMAIN = QueryPlan(
+    entity="Tenant",
+    name="by_domain",
+    index="GSI1",
+    pk_attribute="GSI1PK",
+    sk_attribute="GSI1SK",
+    sk_parts=("TENANT",),
+    type_attribute="_type",
+    type_value="Tenant",
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+    ttl_attribute=None,
+    fixed_filter=None,
+    fetch="projected",
+    type_projected=True,
+    ttl_projected=True,
+)
+
+_USER_IN_TENANT = QueryPlan(
+    entity="User",
+    name="in_tenant",
+    index=None,
+    pk_attribute="PK",
+    sk_attribute="SK",
+    sk_parts=(
+        "USER#",
+        SortField("user_id", lambda v: key_str(v, "", "User.user_id"), "", True),
+    ),
+    type_attribute="_type",
+    type_value="User",
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+    ttl_attribute=None,
+    fixed_filter=None,
+    fetch="projected",
+    type_projected=True,
+    ttl_projected=True,
+)
+
+_USER_BY_EMAIL = QueryPlan(
+    entity="User",
+    name="by_email",
+    index="GSI1",
+    pk_attribute="GSI1PK",
+    sk_attribute="GSI1SK",
+    sk_parts=("USER",),
+    type_attribute="_type",
+    type_value="User",
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+    ttl_attribute=None,
+    fixed_filter=None,
+    fetch="projected",
+    type_projected=True,
+    ttl_projected=True,
+)
+
+_PROJECT_IN_TENANT = QueryPlan(
+    entity="Project",
+    name="in_tenant",
+    index=None,
+    pk_attribute="PK",
+    sk_attribute="SK",
+    sk_parts=(
+        "PROJECT#",
+        SortField(
+            "project_id", lambda v: key_str(v, "", "Project.project_id"), "", True
+        ),
+    ),
+    type_attribute="_type",
+    type_value="Project",
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+    ttl_attribute=None,
+    fixed_filter=None,
+    fetch="projected",
+    type_projected=True,
+    ttl_projected=True,
+)
+
+_PROJECT_BY_ID = QueryPlan(
+    entity="Project",
+    name="by_id",
+    index="GSI1",
+    pk_attribute="GSI1PK",
+    sk_attribute="GSI1SK",
+    sk_parts=("PROJECT",),
+    type_attribute="_type",
+    type_value="Project",
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+    ttl_attribute=None,
+    fixed_filter=None,
+    fetch="projected",
+    type_projected=True,
+    ttl_projected=True,
+)
+
+_TASK_IN_PROJECT = QueryPlan(
+    entity="Task",
+    name="in_project",
+    index="GSI1",
+    pk_attribute="GSI1PK",
+    sk_attribute="GSI1SK",
+    sk_parts=(
+        "TASK#",
+        SortField("status", lambda v: key_str(v.value, "#", "Task.status"), "#", False),
+        "#",
+        SortField("task_id", lambda v: key_str(v, "", "Task.task_id"), "", True),
+    ),
+    type_attribute="_type",
+    type_value="Task",
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+    ttl_attribute=None,
+    fixed_filter=None,
+    fetch="projected",
+    type_projected=True,
+    ttl_projected=True,
+)
+
+_TASK_ASSIGNED_TO = QueryPlan(
+    entity="Task",
+    name="assigned_to",
+    index="GSI2",
+    pk_attribute="GSI2PK",
+    sk_attribute="GSI2SK",
+    sk_parts=(
+        "TASK#",
+        SortField("task_id", lambda v: key_str(v, "", "Task.task_id"), "", True),
+    ),
+    type_attribute="_type",
+    type_value="Task",
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+    ttl_attribute=None,
+    fixed_filter=None,
+    fetch="projected",
+    type_projected=True,
+    ttl_projected=True,
+)
+
+_TASK_DUE_IN_TENANT = QueryPlan(
+    entity="Task",
+    name="due_in_tenant",
+    index="LSI1",
+    pk_attribute="PK",
+    sk_attribute="LSI1SK",
+    sk_parts=(
+        "DUE#",
+        SortField("due_on", lambda v: v.isoformat(), "#", False),
+        "#",
+        SortField("task_id", lambda v: key_str(v, "", "Task.task_id"), "", True),
+    ),
+    type_attribute="_type",
+    type_value="Task",
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+    ttl_attribute=None,
+    fixed_filter=None,
+    fetch="projected",
+    type_projected=True,
+    ttl_projected=True,
+)
+
+_TASK_OPEN_IN_TENANT = QueryPlan(
+    entity="Task",
+    name="open_in_tenant",
+    index=None,
+    pk_attribute="PK",
+    sk_attribute="SK",
+    sk_parts=(
+        "TASK#",
+        SortField(
+            "project_id", lambda v: key_str(v, "#", "Task.project_id"), "#", True
+        ),
+        "#",
+        SortField("task_id", lambda v: key_str(v, "", "Task.task_id"), "", True),
+    ),
+    type_attribute="_type",
+    type_value="Task",
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+    ttl_attribute=None,
+    fixed_filter=(TaskFields.status == TaskStatus.todo),
+    fetch="projected",
+    type_projected=True,
+    ttl_projected=True,
+)
 
 
 class TenantRepository(EntityRepository[Tenant]):
@@ -29,6 +250,24 @@ class TenantRepository(EntityRepository[Tenant]):
     ) -> Tenant | None:
         """Delete the item with this key; returns it as it was, or None."""
         return self._delete(Tenant.key(tenant_id=tenant_id))
+
+    def by_domain(
+        self,
+        domain: str,
+        *,
+        include_expired: bool = False,
+    ) -> Tenant | None:
+        """The one Tenant found, or None; NotUniqueError if there are more.
+
+        Query index GSI1: GSI1PK = "DOMAIN#{domain}" AND GSI1SK = "TENANT".
+        """
+        return self._queries.unique(
+            _TENANT_BY_DOMAIN,
+            ["DOMAIN#" + key_str(domain, "", "Tenant.domain")],
+            {},
+            consistent=False,
+            include_expired=include_expired,
+        )
 
 
 class UserRepository(EntityRepository[User]):
@@ -55,6 +294,73 @@ class UserRepository(EntityRepository[User]):
         """Delete the item with this key; returns it as it was, or None."""
         return self._delete(User.key(tenant_id=tenant_id, user_id=user_id))
 
+    def in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        user_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Page[User]:
+        """One page of User items (``limit`` of them, if given).
+
+        Query the table: PK = "TENANT#{tenant_id}" AND begins_with(SK, "USER#"), narrowed by user_id ("USER#{user_id}").
+        """
+        return self._queries.page(
+            _USER_IN_TENANT,
+            ["TENANT#" + key_str(tenant_id, "", "User.tenant_id")],
+            {"user_id": user_id},
+            limit=limit,
+            cursor=cursor,
+            descending=descending,
+            consistent=consistent,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def iter_in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        user_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Iterator[User]:
+        """Every item of :meth:`in_tenant`, reading pages as they are consumed."""
+        return self._queries.iterate(
+            _USER_IN_TENANT,
+            ["TENANT#" + key_str(tenant_id, "", "User.tenant_id")],
+            {"user_id": user_id},
+            descending=descending,
+            consistent=consistent,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def by_email(
+        self,
+        email: str,
+        *,
+        include_expired: bool = False,
+    ) -> User | None:
+        """The one User found, or None; NotUniqueError if there are more.
+
+        Query index GSI1: GSI1PK = "EMAIL#{email}" AND GSI1SK = "USER".
+        """
+        return self._queries.unique(
+            _USER_BY_EMAIL,
+            ["EMAIL#" + key_str(email, "", "User.email")],
+            {},
+            consistent=False,
+            include_expired=include_expired,
+        )
+
 
 class ProjectRepository(EntityRepository[Project]):
     """Reads and writes Project items."""
@@ -80,6 +386,73 @@ class ProjectRepository(EntityRepository[Project]):
     ) -> Project | None:
         """Delete the item with this key; returns it as it was, or None."""
         return self._delete(Project.key(tenant_id=tenant_id, project_id=project_id))
+
+    def in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        project_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Page[Project]:
+        """One page of Project items (``limit`` of them, if given).
+
+        Query the table: PK = "TENANT#{tenant_id}" AND begins_with(SK, "PROJECT#"), narrowed by project_id ("PROJECT#{project_id}").
+        """
+        return self._queries.page(
+            _PROJECT_IN_TENANT,
+            ["TENANT#" + key_str(tenant_id, "", "Project.tenant_id")],
+            {"project_id": project_id},
+            limit=limit,
+            cursor=cursor,
+            descending=descending,
+            consistent=consistent,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def iter_in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        project_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Iterator[Project]:
+        """Every item of :meth:`in_tenant`, reading pages as they are consumed."""
+        return self._queries.iterate(
+            _PROJECT_IN_TENANT,
+            ["TENANT#" + key_str(tenant_id, "", "Project.tenant_id")],
+            {"project_id": project_id},
+            descending=descending,
+            consistent=consistent,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def by_id(
+        self,
+        project_id: str,
+        *,
+        include_expired: bool = False,
+    ) -> Project | None:
+        """The one Project found, or None; NotUniqueError if there are more.
+
+        Query index GSI1: GSI1PK = "PROJECT#{project_id}" AND GSI1SK = "PROJECT".
+        """
+        return self._queries.unique(
+            _PROJECT_BY_ID,
+            ["PROJECT#" + key_str(project_id, "", "Project.project_id")],
+            {},
+            consistent=False,
+            include_expired=include_expired,
+        )
 
 
 class TaskRepository(EntityRepository[Task]):
@@ -109,6 +482,217 @@ class TaskRepository(EntityRepository[Task]):
         """Delete the item with this key; returns it as it was, or None."""
         return self._delete(
             Task.key(tenant_id=tenant_id, project_id=project_id, task_id=task_id)
+        )
+
+    def in_project(
+        self,
+        project_id: str,
+        *,
+        status: TaskStatus | SortCondition[TaskStatus] | None = None,
+        task_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Page[Task]:
+        """One page of Task items (``limit`` of them, if given).
+
+        Query index GSI1: GSI1PK = "PROJECT#{project_id}" AND begins_with(GSI1SK, "TASK#"), narrowed by status, task_id ("TASK#{status}#{task_id}").
+        """
+        return self._queries.page(
+            _TASK_IN_PROJECT,
+            ["PROJECT#" + key_str(project_id, "", "Task.project_id")],
+            {"status": status, "task_id": task_id},
+            limit=limit,
+            cursor=cursor,
+            descending=descending,
+            consistent=False,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def iter_in_project(
+        self,
+        project_id: str,
+        *,
+        status: TaskStatus | SortCondition[TaskStatus] | None = None,
+        task_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Iterator[Task]:
+        """Every item of :meth:`in_project`, reading pages as they are consumed."""
+        return self._queries.iterate(
+            _TASK_IN_PROJECT,
+            ["PROJECT#" + key_str(project_id, "", "Task.project_id")],
+            {"status": status, "task_id": task_id},
+            descending=descending,
+            consistent=False,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def assigned_to(
+        self,
+        tenant_id: str,
+        assignee_id: str,
+        *,
+        task_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Page[Task]:
+        """One page of Task items (``limit`` of them, if given).
+
+        Query index GSI2: GSI2PK = "ASSIGNEE#{tenant_id}#{assignee_id}" AND begins_with(GSI2SK, "TASK#"), narrowed by task_id ("TASK#{task_id}").
+        """
+        return self._queries.page(
+            _TASK_ASSIGNED_TO,
+            [
+                "ASSIGNEE#"
+                + key_str(tenant_id, "#", "Task.tenant_id")
+                + "#"
+                + key_str(assignee_id, "", "Task.assignee_id")
+            ],
+            {"task_id": task_id},
+            limit=limit,
+            cursor=cursor,
+            descending=descending,
+            consistent=False,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def iter_assigned_to(
+        self,
+        tenant_id: str,
+        assignee_id: str,
+        *,
+        task_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Iterator[Task]:
+        """Every item of :meth:`assigned_to`, reading pages as they are consumed."""
+        return self._queries.iterate(
+            _TASK_ASSIGNED_TO,
+            [
+                "ASSIGNEE#"
+                + key_str(tenant_id, "#", "Task.tenant_id")
+                + "#"
+                + key_str(assignee_id, "", "Task.assignee_id")
+            ],
+            {"task_id": task_id},
+            descending=descending,
+            consistent=False,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def due_in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        due_on: date | SortCondition[date] | None = None,
+        task_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Page[Task]:
+        """One page of Task items (``limit`` of them, if given).
+
+        Query index LSI1: PK = "TENANT#{tenant_id}" AND begins_with(LSI1SK, "DUE#"), narrowed by due_on, task_id ("DUE#{due_on}#{task_id}").
+        """
+        return self._queries.page(
+            _TASK_DUE_IN_TENANT,
+            ["TENANT#" + key_str(tenant_id, "", "Task.tenant_id")],
+            {"due_on": due_on, "task_id": task_id},
+            limit=limit,
+            cursor=cursor,
+            descending=descending,
+            consistent=consistent,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def iter_due_in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        due_on: date | SortCondition[date] | None = None,
+        task_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Iterator[Task]:
+        """Every item of :meth:`due_in_tenant`, reading pages as they are consumed."""
+        return self._queries.iterate(
+            _TASK_DUE_IN_TENANT,
+            ["TENANT#" + key_str(tenant_id, "", "Task.tenant_id")],
+            {"due_on": due_on, "task_id": task_id},
+            descending=descending,
+            consistent=consistent,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def open_in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        project_id: str | SortCondition[str] | None = None,
+        task_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Page[Task]:
+        """One page of Task items (``limit`` of them, if given).
+
+        Query the table: PK = "TENANT#{tenant_id}" AND begins_with(SK, "TASK#"), narrowed by project_id, task_id ("TASK#{project_id}#{task_id}").
+        Filter: (TaskFields.status == TaskStatus.todo) (DynamoDB reads and bills the dropped items).
+        """
+        return self._queries.page(
+            _TASK_OPEN_IN_TENANT,
+            ["TENANT#" + key_str(tenant_id, "", "Task.tenant_id")],
+            {"project_id": project_id, "task_id": task_id},
+            limit=limit,
+            cursor=cursor,
+            descending=descending,
+            consistent=consistent,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def iter_open_in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        project_id: str | SortCondition[str] | None = None,
+        task_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Iterator[Task]:
+        """Every item of :meth:`open_in_tenant`, reading pages as they are consumed."""
+        return self._queries.iterate(
+            _TASK_OPEN_IN_TENANT,
+            ["TENANT#" + key_str(tenant_id, "", "Task.tenant_id")],
+            {"project_id": project_id, "task_id": task_id},
+            descending=descending,
+            consistent=consistent,
+            filter=filter,
+            include_expired=include_expired,
         )
 
 

@@ -8,7 +8,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, ClassVar, Self
 
-from dyngen_runtime import EntityInfo, EntityModel, Item, require_abi
+from dyngen_runtime import EntityInfo, EntityModel, FieldRef, Item, require_abi
 from dyngen_runtime.keys import key_str
 from dyngen_runtime.marshal import (
     decode_date,
@@ -56,6 +56,28 @@ class TaskStatus(StrEnum):
     done = "done"
 
 
+class TenantFields:
+    """Typed references to Tenant's attributes, for conditions and filters."""
+
+    tenant_id: FieldRef[str] = FieldRef(
+        "tenant_id", "tenant_id", lambda v: {"S": v}, "Tenant"
+    )
+    name: FieldRef[str] = FieldRef("name", "name", lambda v: {"S": v}, "Tenant")
+    domain: FieldRef[str] = FieldRef("domain", "domain", lambda v: {"S": v}, "Tenant")
+    plan: FieldRef[TenantPlan] = FieldRef(
+        "plan", "plan", lambda v: {"S": v.value}, "Tenant"
+    )
+    created_at: FieldRef[AwareDatetime] = FieldRef(
+        "created_at",
+        "created_at",
+        lambda v: {"S": encode_datetime(v, "Tenant.created_at")},
+        "Tenant",
+    )
+    version: FieldRef[int] = FieldRef(
+        "version", "version", lambda v: {"N": str(v)}, "Tenant"
+    )
+
+
 class Tenant(EntityModel):
     """A customer organisation; everything else belongs to one."""
 
@@ -69,6 +91,7 @@ class Tenant(EntityModel):
         version_field="version",
         version_attribute="version",
     )
+    fields: ClassVar[type[TenantFields]] = TenantFields
 
     tenant_id: str = Field(default_factory=new_ulid)
     name: str
@@ -128,6 +151,29 @@ class Tenant(EntityModel):
         return cls.model_construct(**values)
 
 
+class UserFields:
+    """Typed references to User's attributes, for conditions and filters."""
+
+    tenant_id: FieldRef[str] = FieldRef(
+        "tenant_id", "tenant_id", lambda v: {"S": v}, "User"
+    )
+    user_id: FieldRef[str] = FieldRef("user_id", "user_id", lambda v: {"S": v}, "User")
+    email: FieldRef[str] = FieldRef("email", "email", lambda v: {"S": v}, "User")
+    name: FieldRef[str] = FieldRef("name", "name", lambda v: {"S": v}, "User")
+    role: FieldRef[UserRole] = FieldRef(
+        "role", "role", lambda v: {"S": v.value}, "User"
+    )
+    last_login_at: FieldRef[AwareDatetime] = FieldRef(
+        "last_login_at",
+        "last_login_at",
+        lambda v: {"S": encode_datetime(v, "User.last_login_at")},
+        "User",
+    )
+    version: FieldRef[int] = FieldRef(
+        "version", "version", lambda v: {"N": str(v)}, "User"
+    )
+
+
 class User(EntityModel):
     """A person who signs in to one tenant."""
 
@@ -141,6 +187,7 @@ class User(EntityModel):
         version_field="version",
         version_attribute="version",
     )
+    fields: ClassVar[type[UserFields]] = UserFields
 
     tenant_id: str
     user_id: str = Field(default_factory=new_ulid)
@@ -206,6 +253,30 @@ class User(EntityModel):
         return cls.model_construct(**values)
 
 
+class ProjectFields:
+    """Typed references to Project's attributes, for conditions and filters."""
+
+    tenant_id: FieldRef[str] = FieldRef(
+        "tenant_id", "tenant_id", lambda v: {"S": v}, "Project"
+    )
+    project_id: FieldRef[str] = FieldRef(
+        "project_id", "project_id", lambda v: {"S": v}, "Project"
+    )
+    name: FieldRef[str] = FieldRef("name", "name", lambda v: {"S": v}, "Project")
+    status: FieldRef[ProjectStatus] = FieldRef(
+        "status", "status", lambda v: {"S": v.value}, "Project"
+    )
+    created_at: FieldRef[AwareDatetime] = FieldRef(
+        "created_at",
+        "created_at",
+        lambda v: {"S": encode_datetime(v, "Project.created_at")},
+        "Project",
+    )
+    version: FieldRef[int] = FieldRef(
+        "version", "version", lambda v: {"N": str(v)}, "Project"
+    )
+
+
 class Project(EntityModel):
     """A Project item."""
 
@@ -219,6 +290,7 @@ class Project(EntityModel):
         version_field="version",
         version_attribute="version",
     )
+    fields: ClassVar[type[ProjectFields]] = ProjectFields
 
     tenant_id: str
     project_id: str = Field(default_factory=new_ulid)
@@ -279,6 +351,37 @@ class Project(EntityModel):
         return cls.model_construct(**values)
 
 
+class TaskFields:
+    """Typed references to Task's attributes, for conditions and filters."""
+
+    tenant_id: FieldRef[str] = FieldRef(
+        "tenant_id", "tenant_id", lambda v: {"S": v}, "Task"
+    )
+    project_id: FieldRef[str] = FieldRef(
+        "project_id", "project_id", lambda v: {"S": v}, "Task"
+    )
+    task_id: FieldRef[str] = FieldRef("task_id", "task_id", lambda v: {"S": v}, "Task")
+    title: FieldRef[str] = FieldRef("title", "title", lambda v: {"S": v}, "Task")
+    status: FieldRef[TaskStatus] = FieldRef(
+        "status", "status", lambda v: {"S": v.value}, "Task"
+    )
+    priority: FieldRef[int] = FieldRef(
+        "priority", "priority", lambda v: {"N": encode_int(v, "Task.priority")}, "Task"
+    )
+    assignee_id: FieldRef[str] = FieldRef(
+        "assignee_id", "assignee_id", lambda v: {"S": v}, "Task"
+    )
+    due_on: FieldRef[date] = FieldRef(
+        "due_on", "due_on", lambda v: {"S": v.isoformat()}, "Task"
+    )
+    labels: FieldRef[set[str]] = FieldRef(
+        "labels", "labels", lambda v: {"SS": list(v)}, "Task"
+    )
+    version: FieldRef[int] = FieldRef(
+        "version", "version", lambda v: {"N": str(v)}, "Task"
+    )
+
+
 class Task(EntityModel):
     """A Task item."""
 
@@ -292,6 +395,7 @@ class Task(EntityModel):
         version_field="version",
         version_attribute="version",
     )
+    fields: ClassVar[type[TaskFields]] = TaskFields
 
     tenant_id: str
     project_id: str

@@ -4,11 +4,171 @@
 
 from __future__ import annotations
 
-from dyngen_runtime import EntityRepository, IndexSchema, TableClient, TableSchema
+from collections.abc import Iterator
+
+from dyngen_runtime import (
+    Condition,
+    EntityRepository,
+    IndexSchema,
+    SortCondition,
+    TableClient,
+    TableSchema,
+)
 from dyngen_runtime.executor import Executor
+from dyngen_runtime.keys import key_str
+from dyngen_runtime.marshal import encode_datetime
+from dyngen_runtime.query import Page, QueryPlan
+from dyngen_runtime.sortkey import SortField
 from pydantic import AwareDatetime
 
-from .models import Customer, Order
+from .models import Customer, Order, OrderFields, OrderStatus
+
+_CUSTOMER_BY_EMAIL = QueryPlan(
+    entity="Customer",
+    name="by_email",
+    index="GSI1",
+    pk_attribute="GSI1PK",
+    sk_attribute="GSI1SK",
+    sk_parts=("CUSTOMER",),
+    type_attribute="_type",
+    type_value="Customer",
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+    ttl_attribute="expires_at",
+    fixed_filter=None,
+    fetch="projected",
+    type_projected=True,
+    ttl_projected=True,
+)
+
+_ORDER_FOR_CUSTOMER = QueryPlan(
+    entity="Order",
+    name="for_customer",
+    index=None,
+    pk_attribute="PK",
+    sk_attribute="SK",
+    sk_parts=(
+        "ORDER#",
+        SortField(
+            "placed_at", lambda v: encode_datetime(v, "Order.placed_at"), "#", False
+        ),
+        "#",
+        SortField("order_id", lambda v: key_str(v, "", "Order.order_id"), "", True),
+    ),
+    type_attribute="_type",
+    type_value="Order",
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+    ttl_attribute=None,
+    fixed_filter=None,
+    fetch="projected",
+    type_projected=True,
+    ttl_projected=True,
+)
+
+_ORDER_BY_ID = QueryPlan(
+    entity="Order",
+    name="by_id",
+    index="GSI1",
+    pk_attribute="GSI1PK",
+    sk_attribute="GSI1SK",
+    sk_parts=("ORDER",),
+    type_attribute="_type",
+    type_value="Order",
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+    ttl_attribute=None,
+    fixed_filter=None,
+    fetch="projected",
+    type_projected=True,
+    ttl_projected=True,
+)
+
+_ORDER_BY_STATUS = QueryPlan(
+    entity="Order",
+    name="by_status",
+    index="GSI2",
+    pk_attribute="GSI2PK",
+    sk_attribute="GSI2SK",
+    sk_parts=(
+        SortField(
+            "placed_at", lambda v: encode_datetime(v, "Order.placed_at"), "", False
+        ),
+    ),
+    type_attribute="_type",
+    type_value="Order",
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+    ttl_attribute=None,
+    fixed_filter=None,
+    fetch="batch_get",
+    type_projected=False,
+    ttl_projected=True,
+)
+
+_ORDER_FOR_CUSTOMER_BY_STATUS = QueryPlan(
+    entity="Order",
+    name="for_customer_by_status",
+    index="LSI1",
+    pk_attribute="PK",
+    sk_attribute="LSI1SK",
+    sk_parts=(
+        "ORDERSTATUS#",
+        SortField(
+            "status", lambda v: key_str(v.value, "#", "Order.status"), "#", False
+        ),
+        "#",
+        SortField(
+            "placed_at", lambda v: encode_datetime(v, "Order.placed_at"), "", False
+        ),
+    ),
+    type_attribute="_type",
+    type_value="Order",
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+    ttl_attribute=None,
+    fixed_filter=None,
+    fetch="select_all",
+    type_projected=True,
+    ttl_projected=True,
+)
+
+_ORDER_PENDING_FOR_CUSTOMER = QueryPlan(
+    entity="Order",
+    name="pending_for_customer",
+    index=None,
+    pk_attribute="PK",
+    sk_attribute="SK",
+    sk_parts=(
+        "ORDER#",
+        SortField(
+            "placed_at", lambda v: encode_datetime(v, "Order.placed_at"), "#", False
+        ),
+        "#",
+        SortField("order_id", lambda v: key_str(v, "", "Order.order_id"), "", True),
+    ),
+    type_attribute="_type",
+    type_value="Order",
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+    ttl_attribute=None,
+    fixed_filter=(OrderFields.status == OrderStatus.pending),
+    fetch="projected",
+    type_projected=True,
+    ttl_projected=True,
+)
 
 
 class CustomerRepository(EntityRepository[Customer]):
@@ -30,6 +190,24 @@ class CustomerRepository(EntityRepository[Customer]):
     ) -> Customer | None:
         """Delete the item with this key; returns it as it was, or None."""
         return self._delete(Customer.key(customer_id=customer_id))
+
+    def by_email(
+        self,
+        email: str,
+        *,
+        include_expired: bool = False,
+    ) -> Customer | None:
+        """The one Customer found, or None; NotUniqueError if there are more.
+
+        Query index GSI1: GSI1PK = "EMAIL#{email}" AND GSI1SK = "CUSTOMER".
+        """
+        return self._queries.unique(
+            _CUSTOMER_BY_EMAIL,
+            ["EMAIL#" + key_str(email, "", "Customer.email")],
+            {},
+            consistent=False,
+            include_expired=include_expired,
+        )
 
 
 class OrderRepository(EntityRepository[Order]):
@@ -59,6 +237,240 @@ class OrderRepository(EntityRepository[Order]):
         """Delete the item with this key; returns it as it was, or None."""
         return self._delete(
             Order.key(customer_id=customer_id, placed_at=placed_at, order_id=order_id)
+        )
+
+    def for_customer(
+        self,
+        customer_id: str,
+        *,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        order_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Page[Order]:
+        """One page of Order items (``limit`` of them, if given).
+
+        Query the table: PK = "CUSTOMER#{customer_id}" AND begins_with(SK, "ORDER#"), narrowed by placed_at, order_id ("ORDER#{placed_at}#{order_id}").
+        """
+        return self._queries.page(
+            _ORDER_FOR_CUSTOMER,
+            ["CUSTOMER#" + key_str(customer_id, "", "Order.customer_id")],
+            {"placed_at": placed_at, "order_id": order_id},
+            limit=limit,
+            cursor=cursor,
+            descending=descending,
+            consistent=consistent,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def iter_for_customer(
+        self,
+        customer_id: str,
+        *,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        order_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Iterator[Order]:
+        """Every item of :meth:`for_customer`, reading pages as they are consumed."""
+        return self._queries.iterate(
+            _ORDER_FOR_CUSTOMER,
+            ["CUSTOMER#" + key_str(customer_id, "", "Order.customer_id")],
+            {"placed_at": placed_at, "order_id": order_id},
+            descending=descending,
+            consistent=consistent,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def by_id(
+        self,
+        order_id: str,
+        *,
+        include_expired: bool = False,
+    ) -> Order | None:
+        """The one Order found, or None; NotUniqueError if there are more.
+
+        Query index GSI1: GSI1PK = "ORDER#{order_id}" AND GSI1SK = "ORDER".
+        """
+        return self._queries.unique(
+            _ORDER_BY_ID,
+            ["ORDER#" + key_str(order_id, "", "Order.order_id")],
+            {},
+            consistent=False,
+            include_expired=include_expired,
+        )
+
+    def by_status(
+        self,
+        status: OrderStatus,
+        *,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Page[Order]:
+        """One page of Order items (``limit`` of them, if given).
+
+        Query index GSI2: GSI2PK = "STATUS#{status}#{shard(8)}" AND any GSI2SK, narrowed by placed_at ("{placed_at}").
+        Fans out to the 8 write shards concurrently and merges them in sort-key order.
+        GSI2 does not project every attribute: full items are fetched with BatchGetItem.
+        """
+        return self._queries.page(
+            _ORDER_BY_STATUS,
+            [
+                "STATUS#"
+                + key_str(status.value, "#", "Order.status")
+                + "#"
+                + str(shard)
+                for shard in range(8)
+            ],
+            {"placed_at": placed_at},
+            limit=limit,
+            cursor=cursor,
+            descending=descending,
+            consistent=False,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def iter_by_status(
+        self,
+        status: OrderStatus,
+        *,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Iterator[Order]:
+        """Every item of :meth:`by_status`, reading pages as they are consumed."""
+        return self._queries.iterate(
+            _ORDER_BY_STATUS,
+            [
+                "STATUS#"
+                + key_str(status.value, "#", "Order.status")
+                + "#"
+                + str(shard)
+                for shard in range(8)
+            ],
+            {"placed_at": placed_at},
+            descending=descending,
+            consistent=False,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def for_customer_by_status(
+        self,
+        customer_id: str,
+        *,
+        status: OrderStatus | SortCondition[OrderStatus] | None = None,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Page[Order]:
+        """One page of Order items (``limit`` of them, if given).
+
+        Query index LSI1: PK = "CUSTOMER#{customer_id}" AND begins_with(LSI1SK, "ORDERSTATUS#"), narrowed by status, placed_at ("ORDERSTATUS#{status}#{placed_at}").
+        LSI1 does not project every attribute: DynamoDB fetches them from the table.
+        """
+        return self._queries.page(
+            _ORDER_FOR_CUSTOMER_BY_STATUS,
+            ["CUSTOMER#" + key_str(customer_id, "", "Order.customer_id")],
+            {"status": status, "placed_at": placed_at},
+            limit=limit,
+            cursor=cursor,
+            descending=descending,
+            consistent=consistent,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def iter_for_customer_by_status(
+        self,
+        customer_id: str,
+        *,
+        status: OrderStatus | SortCondition[OrderStatus] | None = None,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Iterator[Order]:
+        """Every item of :meth:`for_customer_by_status`, reading pages as they are consumed."""
+        return self._queries.iterate(
+            _ORDER_FOR_CUSTOMER_BY_STATUS,
+            ["CUSTOMER#" + key_str(customer_id, "", "Order.customer_id")],
+            {"status": status, "placed_at": placed_at},
+            descending=descending,
+            consistent=consistent,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def pending_for_customer(
+        self,
+        customer_id: str,
+        *,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        order_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Page[Order]:
+        """One page of Order items (``limit`` of them, if given).
+
+        Query the table: PK = "CUSTOMER#{customer_id}" AND begins_with(SK, "ORDER#"), narrowed by placed_at, order_id ("ORDER#{placed_at}#{order_id}").
+        Filter: (OrderFields.status == OrderStatus.pending) (DynamoDB reads and bills the dropped items).
+        """
+        return self._queries.page(
+            _ORDER_PENDING_FOR_CUSTOMER,
+            ["CUSTOMER#" + key_str(customer_id, "", "Order.customer_id")],
+            {"placed_at": placed_at, "order_id": order_id},
+            limit=limit,
+            cursor=cursor,
+            descending=descending,
+            consistent=consistent,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def iter_pending_for_customer(
+        self,
+        customer_id: str,
+        *,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        order_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Iterator[Order]:
+        """Every item of :meth:`pending_for_customer`, reading pages as they are consumed."""
+        return self._queries.iterate(
+            _ORDER_PENDING_FOR_CUSTOMER,
+            ["CUSTOMER#" + key_str(customer_id, "", "Order.customer_id")],
+            {"placed_at": placed_at, "order_id": order_id},
+            descending=descending,
+            consistent=consistent,
+            filter=filter,
+            include_expired=include_expired,
         )
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar, Self
 
-from dyngen_runtime import EntityInfo, EntityModel, Item, require_abi
+from dyngen_runtime import EntityInfo, EntityModel, FieldRef, Item, require_abi
 from dyngen_runtime.keys import key_str, shard_of
 from dyngen_runtime.marshal import (
     decode_datetime,
@@ -109,6 +109,46 @@ class OrderLines(BaseModel):
         return cls.model_construct(**values)
 
 
+class CustomerFields:
+    """Typed references to Customer's attributes, for conditions and filters."""
+
+    customer_id: FieldRef[str] = FieldRef(
+        "customer_id", "customer_id", lambda v: {"S": v}, "Customer"
+    )
+    email: FieldRef[str] = FieldRef("email", "email", lambda v: {"S": v}, "Customer")
+    name: FieldRef[str] = FieldRef("name", "name", lambda v: {"S": v}, "Customer")
+    status: FieldRef[CustomerStatus] = FieldRef(
+        "status", "status", lambda v: {"S": v.value}, "Customer"
+    )
+    created_at: FieldRef[AwareDatetime] = FieldRef(
+        "created_at",
+        "created_at",
+        lambda v: {"S": encode_datetime(v, "Customer.created_at")},
+        "Customer",
+    )
+    order_count: FieldRef[int] = FieldRef(
+        "order_count",
+        "order_count",
+        lambda v: {"N": encode_int(v, "Customer.order_count")},
+        "Customer",
+    )
+    tags: FieldRef[set[str]] = FieldRef(
+        "tags", "tags", lambda v: {"SS": list(v)}, "Customer"
+    )
+    address: FieldRef[CustomerAddress] = FieldRef(
+        "address", "address", lambda v: {"M": v.to_map()}, "Customer"
+    )
+    expires_at: FieldRef[AwareDatetime] = FieldRef(
+        "expires_at",
+        "expires_at",
+        lambda v: {"N": encode_ttl(v, "Customer.expires_at")},
+        "Customer",
+    )
+    version: FieldRef[int] = FieldRef(
+        "version", "version", lambda v: {"N": str(v)}, "Customer"
+    )
+
+
 class Customer(EntityModel):
     """A registered shopper."""
 
@@ -122,6 +162,7 @@ class Customer(EntityModel):
         version_field="version",
         version_attribute="version",
     )
+    fields: ClassVar[type[CustomerFields]] = CustomerFields
 
     customer_id: str
     email: str
@@ -204,6 +245,36 @@ class Customer(EntityModel):
         return cls.model_construct(**values)
 
 
+class OrderFields:
+    """Typed references to Order's attributes, for conditions and filters."""
+
+    customer_id: FieldRef[str] = FieldRef(
+        "customer_id", "customer_id", lambda v: {"S": v}, "Order"
+    )
+    order_id: FieldRef[str] = FieldRef(
+        "order_id", "order_id", lambda v: {"S": v}, "Order"
+    )
+    placed_at: FieldRef[AwareDatetime] = FieldRef(
+        "placed_at",
+        "placed_at",
+        lambda v: {"S": encode_datetime(v, "Order.placed_at")},
+        "Order",
+    )
+    status: FieldRef[OrderStatus] = FieldRef(
+        "status", "status", lambda v: {"S": v.value}, "Order"
+    )
+    total: FieldRef[Decimal] = FieldRef(
+        "total", "total", lambda v: {"N": encode_decimal(v, "Order.total")}, "Order"
+    )
+    notes: FieldRef[str] = FieldRef("notes", "notes", lambda v: {"S": v}, "Order")
+    lines: FieldRef[list[OrderLines]] = FieldRef(
+        "lines", "lines", lambda v: {"L": [{"M": x0.to_map()} for x0 in v]}, "Order"
+    )
+    version: FieldRef[int] = FieldRef(
+        "version", "version", lambda v: {"N": str(v)}, "Order"
+    )
+
+
 class Order(EntityModel):
     """An Order item."""
 
@@ -217,6 +288,7 @@ class Order(EntityModel):
         version_field="version",
         version_attribute="version",
     )
+    fields: ClassVar[type[OrderFields]] = OrderFields
 
     customer_id: str
     order_id: str = Field(default_factory=new_ulid)

@@ -4,11 +4,135 @@
 
 from __future__ import annotations
 
-from dyngen_runtime import EntityRepository, IndexSchema, TableClient, TableSchema
+from collections.abc import Iterator
+
+from dyngen_runtime import (
+    Condition,
+    EntityRepository,
+    IndexSchema,
+    SortCondition,
+    TableClient,
+    TableSchema,
+)
 from dyngen_runtime.executor import Executor
+from dyngen_runtime.keys import key_int, key_str
+from dyngen_runtime.marshal import encode_datetime
+from dyngen_runtime.query import Page, QueryPlan
+from dyngen_runtime.sortkey import SortField
 from pydantic import AwareDatetime
 
 from .models import Alert, Device, Reading, ReadingMetric, Site
+
+_DEVICE_AT_SITE = QueryPlan(
+    entity="Device",
+    name="at_site",
+    index="GSI2",
+    pk_attribute="GSI2PK",
+    sk_attribute="GSI2SK",
+    sk_parts=(
+        "DEVICE#",
+        SortField("device_id", lambda v: key_str(v, "", "Device.device_id"), "", True),
+    ),
+    type_attribute="_type",
+    type_value="Device",
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+    ttl_attribute=None,
+    fixed_filter=None,
+    fetch="projected",
+    type_projected=True,
+    ttl_projected=True,
+)
+
+_READING_FOR_DEVICE = QueryPlan(
+    entity="Reading",
+    name="for_device",
+    index=None,
+    pk_attribute="PK",
+    sk_attribute="SK",
+    sk_parts=(
+        "READING#",
+        SortField(
+            "recorded_at",
+            lambda v: encode_datetime(v, "Reading.recorded_at"),
+            "#",
+            False,
+        ),
+        "#",
+        SortField(
+            "metric", lambda v: key_str(v.value, "", "Reading.metric"), "", False
+        ),
+    ),
+    type_attribute="_type",
+    type_value="Reading",
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+    ttl_attribute="expires_at",
+    fixed_filter=None,
+    fetch="projected",
+    type_projected=True,
+    ttl_projected=True,
+)
+
+_READING_BY_METRIC = QueryPlan(
+    entity="Reading",
+    name="by_metric",
+    index="GSI1",
+    pk_attribute="GSI1PK",
+    sk_attribute="GSI1SK",
+    sk_parts=(
+        SortField(
+            "recorded_at",
+            lambda v: encode_datetime(v, "Reading.recorded_at"),
+            "#",
+            False,
+        ),
+        "#",
+        SortField("device_id", lambda v: key_str(v, "", "Reading.device_id"), "", True),
+    ),
+    type_attribute="_type",
+    type_value="Reading",
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+    ttl_attribute="expires_at",
+    fixed_filter=None,
+    fetch="projected",
+    type_projected=True,
+    ttl_projected=True,
+)
+
+_ALERT_FOR_DEVICE = QueryPlan(
+    entity="Alert",
+    name="for_device",
+    index=None,
+    pk_attribute="PK",
+    sk_attribute="SK",
+    sk_parts=(
+        "ALERT#",
+        SortField(
+            "raised_at", lambda v: encode_datetime(v, "Alert.raised_at"), "#", False
+        ),
+        "#",
+        SortField("seq", lambda v: key_int(v, 4, "Alert.seq"), "", False),
+    ),
+    type_attribute="_type",
+    type_value="Alert",
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+    ttl_attribute="expires_at",
+    fixed_filter=None,
+    fetch="projected",
+    type_projected=True,
+    ttl_projected=True,
+)
 
 
 class SiteRepository(EntityRepository[Site]):
@@ -52,6 +176,53 @@ class DeviceRepository(EntityRepository[Device]):
         """Delete the item with this key; returns it as it was, or None."""
         return self._delete(Device.key(device_id=device_id))
 
+    def at_site(
+        self,
+        site_id: str,
+        *,
+        device_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Page[Device]:
+        """One page of Device items (``limit`` of them, if given).
+
+        Query index GSI2: GSI2PK = "SITE#{site_id}" AND begins_with(GSI2SK, "DEVICE#"), narrowed by device_id ("DEVICE#{device_id}").
+        """
+        return self._queries.page(
+            _DEVICE_AT_SITE,
+            ["SITE#" + key_str(site_id, "", "Device.site_id")],
+            {"device_id": device_id},
+            limit=limit,
+            cursor=cursor,
+            descending=descending,
+            consistent=False,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def iter_at_site(
+        self,
+        site_id: str,
+        *,
+        device_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Iterator[Device]:
+        """Every item of :meth:`at_site`, reading pages as they are consumed."""
+        return self._queries.iterate(
+            _DEVICE_AT_SITE,
+            ["SITE#" + key_str(site_id, "", "Device.site_id")],
+            {"device_id": device_id},
+            descending=descending,
+            consistent=False,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
 
 class ReadingRepository(EntityRepository[Reading]):
     """Reads and writes Reading items."""
@@ -82,6 +253,119 @@ class ReadingRepository(EntityRepository[Reading]):
             Reading.key(device_id=device_id, recorded_at=recorded_at, metric=metric)
         )
 
+    def for_device(
+        self,
+        device_id: str,
+        *,
+        recorded_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        metric: ReadingMetric | SortCondition[ReadingMetric] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Page[Reading]:
+        """One page of Reading items (``limit`` of them, if given).
+
+        Query the table: PK = "DEVICE#{device_id}" AND begins_with(SK, "READING#"), narrowed by recorded_at, metric ("READING#{recorded_at}#{metric}").
+        """
+        return self._queries.page(
+            _READING_FOR_DEVICE,
+            ["DEVICE#" + key_str(device_id, "", "Reading.device_id")],
+            {"recorded_at": recorded_at, "metric": metric},
+            limit=limit,
+            cursor=cursor,
+            descending=descending,
+            consistent=consistent,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def iter_for_device(
+        self,
+        device_id: str,
+        *,
+        recorded_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        metric: ReadingMetric | SortCondition[ReadingMetric] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Iterator[Reading]:
+        """Every item of :meth:`for_device`, reading pages as they are consumed."""
+        return self._queries.iterate(
+            _READING_FOR_DEVICE,
+            ["DEVICE#" + key_str(device_id, "", "Reading.device_id")],
+            {"recorded_at": recorded_at, "metric": metric},
+            descending=descending,
+            consistent=consistent,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def by_metric(
+        self,
+        metric: ReadingMetric,
+        *,
+        recorded_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        device_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Page[Reading]:
+        """One page of Reading items (``limit`` of them, if given).
+
+        Query index GSI1: GSI1PK = "METRIC#{metric}#{shard(16)}" AND any GSI1SK, narrowed by recorded_at, device_id ("{recorded_at}#{device_id}").
+        Fans out to the 16 write shards concurrently and merges them in sort-key order.
+        """
+        return self._queries.page(
+            _READING_BY_METRIC,
+            [
+                "METRIC#"
+                + key_str(metric.value, "#", "Reading.metric")
+                + "#"
+                + str(shard)
+                for shard in range(16)
+            ],
+            {"recorded_at": recorded_at, "device_id": device_id},
+            limit=limit,
+            cursor=cursor,
+            descending=descending,
+            consistent=False,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def iter_by_metric(
+        self,
+        metric: ReadingMetric,
+        *,
+        recorded_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        device_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Iterator[Reading]:
+        """Every item of :meth:`by_metric`, reading pages as they are consumed."""
+        return self._queries.iterate(
+            _READING_BY_METRIC,
+            [
+                "METRIC#"
+                + key_str(metric.value, "#", "Reading.metric")
+                + "#"
+                + str(shard)
+                for shard in range(16)
+            ],
+            {"recorded_at": recorded_at, "device_id": device_id},
+            descending=descending,
+            consistent=False,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
 
 class AlertRepository(EntityRepository[Alert]):
     """Reads and writes Alert items."""
@@ -110,6 +394,57 @@ class AlertRepository(EntityRepository[Alert]):
         """Delete the item with this key; returns it as it was, or None."""
         return self._delete(
             Alert.key(device_id=device_id, raised_at=raised_at, seq=seq)
+        )
+
+    def for_device(
+        self,
+        device_id: str,
+        *,
+        raised_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        seq: int | SortCondition[int] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Page[Alert]:
+        """One page of Alert items (``limit`` of them, if given).
+
+        Query the table: PK = "DEVICE#{device_id}" AND begins_with(SK, "ALERT#"), narrowed by raised_at, seq ("ALERT#{raised_at}#{seq:04}").
+        """
+        return self._queries.page(
+            _ALERT_FOR_DEVICE,
+            ["DEVICE#" + key_str(device_id, "", "Alert.device_id")],
+            {"raised_at": raised_at, "seq": seq},
+            limit=limit,
+            cursor=cursor,
+            descending=descending,
+            consistent=consistent,
+            filter=filter,
+            include_expired=include_expired,
+        )
+
+    def iter_for_device(
+        self,
+        device_id: str,
+        *,
+        raised_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        seq: int | SortCondition[int] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+    ) -> Iterator[Alert]:
+        """Every item of :meth:`for_device`, reading pages as they are consumed."""
+        return self._queries.iterate(
+            _ALERT_FOR_DEVICE,
+            ["DEVICE#" + key_str(device_id, "", "Alert.device_id")],
+            {"raised_at": raised_at, "seq": seq},
+            descending=descending,
+            consistent=consistent,
+            filter=filter,
+            include_expired=include_expired,
         )
 
 

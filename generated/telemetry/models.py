@@ -7,7 +7,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, ClassVar, Self
 
-from dyngen_runtime import EntityInfo, EntityModel, Item, require_abi
+from dyngen_runtime import EntityInfo, EntityModel, FieldRef, Item, require_abi
 from dyngen_runtime.keys import key_int, key_str, shard_of
 from dyngen_runtime.marshal import (
     decode_datetime,
@@ -49,6 +49,16 @@ class AlertSeverity(StrEnum):
     critical = "critical"
 
 
+class SiteFields:
+    """Typed references to Site's attributes, for conditions and filters."""
+
+    site_id: FieldRef[str] = FieldRef("site_id", "site_id", lambda v: {"S": v}, "Site")
+    name: FieldRef[str] = FieldRef("name", "name", lambda v: {"S": v}, "Site")
+    timezone: FieldRef[str] = FieldRef(
+        "timezone", "timezone", lambda v: {"S": v}, "Site"
+    )
+
+
 class Site(EntityModel):
     """A Site item."""
 
@@ -62,6 +72,7 @@ class Site(EntityModel):
         version_field=None,
         version_attribute=None,
     )
+    fields: ClassVar[type[SiteFields]] = SiteFields
 
     site_id: str
     name: str
@@ -107,6 +118,41 @@ class Site(EntityModel):
         return cls.model_construct(**values)
 
 
+class DeviceFields:
+    """Typed references to Device's attributes, for conditions and filters."""
+
+    device_id: FieldRef[str] = FieldRef(
+        "device_id", "device_id", lambda v: {"S": v}, "Device"
+    )
+    site_id: FieldRef[str] = FieldRef(
+        "site_id", "site_id", lambda v: {"S": v}, "Device"
+    )
+    kind: FieldRef[DeviceKind] = FieldRef(
+        "kind", "kind", lambda v: {"S": v.value}, "Device"
+    )
+    firmware: FieldRef[str] = FieldRef(
+        "firmware", "firmware", lambda v: {"S": v}, "Device"
+    )
+    installed_at: FieldRef[AwareDatetime] = FieldRef(
+        "installed_at",
+        "installed_at",
+        lambda v: {"S": encode_datetime(v, "Device.installed_at")},
+        "Device",
+    )
+    last_seen_at: FieldRef[AwareDatetime] = FieldRef(
+        "last_seen_at",
+        "last_seen_at",
+        lambda v: {"S": encode_datetime(v, "Device.last_seen_at")},
+        "Device",
+    )
+    settings: FieldRef[JsonValue] = FieldRef(
+        "settings", "settings", lambda v: encode_json(v, "Device.settings"), "Device"
+    )
+    version: FieldRef[int] = FieldRef(
+        "version", "version", lambda v: {"N": str(v)}, "Device"
+    )
+
+
 class Device(EntityModel):
     """A Device item."""
 
@@ -120,6 +166,7 @@ class Device(EntityModel):
         version_field="version",
         version_attribute="version",
     )
+    fields: ClassVar[type[DeviceFields]] = DeviceFields
 
     device_id: str
     site_id: str
@@ -195,6 +242,33 @@ class Device(EntityModel):
         return cls.model_construct(**values)
 
 
+class ReadingFields:
+    """Typed references to Reading's attributes, for conditions and filters."""
+
+    device_id: FieldRef[str] = FieldRef(
+        "device_id", "device_id", lambda v: {"S": v}, "Reading"
+    )
+    recorded_at: FieldRef[AwareDatetime] = FieldRef(
+        "recorded_at",
+        "recorded_at",
+        lambda v: {"S": encode_datetime(v, "Reading.recorded_at")},
+        "Reading",
+    )
+    metric: FieldRef[ReadingMetric] = FieldRef(
+        "metric", "metric", lambda v: {"S": v.value}, "Reading"
+    )
+    value: FieldRef[float] = FieldRef(
+        "value", "value", lambda v: {"N": encode_float(v, "Reading.value")}, "Reading"
+    )
+    unit: FieldRef[str] = FieldRef("unit", "unit", lambda v: {"S": v}, "Reading")
+    expires_at: FieldRef[AwareDatetime] = FieldRef(
+        "expires_at",
+        "expires_at",
+        lambda v: {"N": encode_ttl(v, "Reading.expires_at")},
+        "Reading",
+    )
+
+
 class Reading(EntityModel):
     """A Reading item."""
 
@@ -208,6 +282,7 @@ class Reading(EntityModel):
         version_field=None,
         version_attribute=None,
     )
+    fields: ClassVar[type[ReadingFields]] = ReadingFields
 
     device_id: str
     recorded_at: AwareDatetime
@@ -289,6 +364,39 @@ class Reading(EntityModel):
         return cls.model_construct(**values)
 
 
+class AlertFields:
+    """Typed references to Alert's attributes, for conditions and filters."""
+
+    device_id: FieldRef[str] = FieldRef(
+        "device_id", "device_id", lambda v: {"S": v}, "Alert"
+    )
+    raised_at: FieldRef[AwareDatetime] = FieldRef(
+        "raised_at",
+        "raised_at",
+        lambda v: {"S": encode_datetime(v, "Alert.raised_at")},
+        "Alert",
+    )
+    seq: FieldRef[int] = FieldRef(
+        "seq", "seq", lambda v: {"N": encode_int(v, "Alert.seq")}, "Alert"
+    )
+    severity: FieldRef[AlertSeverity] = FieldRef(
+        "severity", "severity", lambda v: {"S": v.value}, "Alert"
+    )
+    message: FieldRef[str] = FieldRef("message", "message", lambda v: {"S": v}, "Alert")
+    resolved: FieldRef[bool] = FieldRef(
+        "resolved", "resolved", lambda v: {"BOOL": v}, "Alert"
+    )
+    expires_at: FieldRef[AwareDatetime] = FieldRef(
+        "expires_at",
+        "expires_at",
+        lambda v: {"N": encode_ttl(v, "Alert.expires_at")},
+        "Alert",
+    )
+    version: FieldRef[int] = FieldRef(
+        "version", "version", lambda v: {"N": str(v)}, "Alert"
+    )
+
+
 class Alert(EntityModel):
     """An Alert item."""
 
@@ -302,6 +410,7 @@ class Alert(EntityModel):
         version_field="version",
         version_attribute="version",
     )
+    fields: ClassVar[type[AlertFields]] = AlertFields
 
     device_id: str
     raised_at: AwareDatetime

@@ -60,20 +60,25 @@ class TableClient:
         endpoint_url: str | None = None,
         region_name: str | None = None,
         client: Any = None,
+        cursor_secret: str | bytes | None = None,
     ) -> Self:
         """Connect with boto3's default credential chain and region.
 
         ``table_name`` defaults to the schema's table name. Pass ``client`` to
         reuse an existing low-level boto3 DynamoDB client (then ``endpoint_url``
-        and ``region_name`` must not be given).
+        and ``region_name`` must not be given). With ``cursor_secret``,
+        pagination cursors are HMAC-signed and edited ones are refused.
         """
         name = table_name or cls.schema.name
+        secret = (
+            cursor_secret.encode() if isinstance(cursor_secret, str) else cursor_secret
+        )
         if client is not None:
             if endpoint_url is not None or region_name is not None:
                 raise ConfigurationError(
                     "pass either client= or endpoint_url=/region_name=, not both"
                 )
-            return cls(Executor(client, name))
+            return cls(Executor(client, name, cursor_secret=secret))
         try:
             made = boto3.session.Session().client(
                 "dynamodb",
@@ -85,7 +90,7 @@ class TableClient:
             raise ConfigurationError(
                 f"cannot create a DynamoDB client: {error}"
             ) from None
-        return cls(Executor(made, name))
+        return cls(Executor(made, name, cursor_secret=secret))
 
     @classmethod
     def in_memory(cls) -> Self:

@@ -99,9 +99,11 @@ class Executor:
         table_name: str,
         *,
         on_close: Callable[[], None] | None = None,
+        cursor_secret: bytes | None = None,
     ) -> None:
         self.client = client
         self.table_name = table_name
+        self.cursor_secret = cursor_secret
         self._on_close = on_close
         self._methods: dict[str, Callable[..., dict[str, Any]]] = {}
         self._closed = False

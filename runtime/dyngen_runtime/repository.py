@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar
 from dyngen_runtime.errors import ConditionFailedError, VersionConflictError
 from dyngen_runtime.executor import Executor
 from dyngen_runtime.model import EntityModel
+from dyngen_runtime.query import QueryRunner
 from dyngen_runtime.wire import Item
 
 M = TypeVar("M", bound=EntityModel)
@@ -25,6 +26,7 @@ class EntityRepository(Generic[M]):
         self._model = model
         self._entity = model._entity
         self._pk_attribute = self._entity.key_attributes[0]
+        self._queries = QueryRunner(executor, model.from_item, executor.cursor_secret)
 
     def create(self, model: M) -> M:
         """Write a new item; ``ConditionFailedError`` if one with its key exists.

@@ -114,7 +114,7 @@ def _finish(
     later = [
         p.name
         for p in parts[index + 1 :]
-        if isinstance(p, SortField) and p.name in given
+        if isinstance(p, SortField) and given.get(p.name) is not None
     ]
     if later:
         missing = parts[index]

@@ -22,10 +22,12 @@ from dyngen.ir.key_templates import (
     parse_template,
 )
 from dyngen.ir.model import (
+    AccessPatternIR,
     EntityIR,
     EnumIR,
     EnumMemberIR,
     FieldIR,
+    FieldRefIR,
     IndexWriteIR,
     KeyWriteIR,
     ModuleIR,
@@ -51,7 +53,13 @@ from dyngen.ir.types import (
     parse_type,
     scalar_codec,
 )
-from dyngen.schema.model import AttributeDecl, EntityDecl, IndexDecl, SchemaDecl
+from dyngen.schema.model import (
+    AccessPatternDecl,
+    AttributeDecl,
+    EntityDecl,
+    IndexDecl,
+    SchemaDecl,
+)
 from dyngen.schema.source import Path, Source, SourceMap
 
 RT = "dyngen_runtime"
@@ -83,6 +91,11 @@ def _fits(attribute: AttributeInfo, value: object) -> bool:
     if kind in ("decimal", "float"):
         return isinstance(value, int | float) and not isinstance(value, bool)
     return False
+
+
+def spec_type_value(schema: SchemaDecl, entity: str) -> str:
+    """The value an entity stores in the type attribute."""
+    return schema.entities[entity].type_value or entity
 
 
 def q(text: str) -> str:
@@ -555,6 +568,10 @@ class _ModuleBuilder(_Builder):
         )
         client_imports.add(RT + ".executor", "Executor")
         client_imports.add(".models", *(e.class_name for e in entities))
+        if any(e.access_patterns for e in entities):
+            client_imports.add(RT + ".query", "Page")
+            client_imports.add(RT, "Condition")
+            client_imports.add("collections.abc", "Iterator")
         self.models_imports.add(RT, "EntityInfo", "EntityModel", "Item", "require_abi")
         self.models_imports.add(RT + ".marshal", "decode_error")
         self.models_imports.add("typing", "Any", "ClassVar", "Self")
@@ -807,6 +824,8 @@ class _ModuleBuilder(_Builder):
         primary_locals, primary_writes, index_writes, key_params, key_writes = (
             self.key_code(name, attributes, indexes, templates, indexes["primary"])
         )
+        field_refs = self.field_refs(name, attributes, version)
+        patterns = self.patterns(name, decl, attributes, templates, indexes)
         class_name = name
         repository = decl.repository or names.repository_name(name)
         if not names.is_identifier(repository) or repository.startswith("_"):
@@ -840,7 +859,273 @@ class _ModuleBuilder(_Builder):
             + ")",
             entity_info=info,
             version_field=version,
+            fields_class=f"{class_name}Fields",
+            field_refs=field_refs,
+            access_patterns=patterns,
         )
+
+    def field_refs(
+        self, name: str, attributes: dict[str, Attribute], version: str | None
+    ) -> tuple[FieldRefIR, ...]:
+        """``Model.fields.<name>``: a typed reference per attribute."""
+        self.models_imports.add(RT, "FieldRef")
+        refs = []
+        for attribute in attributes.values():
+            codec = self.codec(
+                attribute, q(f"{name}.{attribute.name}"), self.models_imports
+            )
+            refs.append(
+                FieldRefIR(
+                    attribute.name,
+                    f"FieldRef[{codec.annotation}]",
+                    f"FieldRef({q(attribute.name)}, {q(attribute.stored)}, "
+                    f"lambda v: {codec.encode('v', 0)}, {q(name)})",
+                )
+            )
+        if version is not None and version not in attributes:
+            refs.append(
+                FieldRefIR(
+                    version,
+                    "FieldRef[int]",
+                    f"FieldRef({q(version)}, {q(version)}, "
+                    f'lambda v: {{"N": str(v)}}, {q(name)})',
+                )
+            )
+        return tuple(refs)
+
+    def patterns(
+        self,
+        name: str,
+        decl: EntityDecl,
+        attributes: dict[str, Attribute],
+        templates: dict[tuple[str, str], KeyTemplate | Attribute],
+        indexes: dict[str, Index],
+    ) -> tuple[AccessPatternIR, ...]:
+        """One query method per access pattern the entity can serve."""
+        found = []
+        for pattern, spec in decl.access_patterns.items():
+            index = indexes.get(spec.index)
+            if index is None:
+                continue  # reported by references()
+            pk = templates.get(
+                ("primary" if index.kind == "local" else index.name, "pk")
+            )
+            sk = templates.get((index.name, "sk")) if index.sk else None
+            if pk is None or (index.kind == "local" and sk is None):
+                continue  # the entity never writes this index: DG106 warns
+            path: Path = ("entities", name, "access_patterns", pattern)
+            built = self.pattern(name, pattern, spec, path, index, pk, sk, attributes)
+            if built is not None:
+                found.append(built)
+        return tuple(found)
+
+    def pattern(
+        self,
+        name: str,
+        pattern: str,
+        spec: AccessPatternDecl,
+        path: Path,
+        index: Index,
+        pk: KeyTemplate | Attribute,
+        sk: KeyTemplate | Attribute | None,
+        attributes: dict[str, Attribute],
+    ) -> AccessPatternIR | None:
+        imports = self.client_imports
+        table = self.schema.table
+        for source in (pk, sk):
+            if isinstance(source, Attribute) and source.type.kind in (
+                "int",
+                "decimal",
+                "bytes",
+            ):
+                self.error(
+                    path,
+                    f"{name}.{pattern}: queries on the numeric or binary key attribute "
+                    f"{source.stored} are not supported yet",
+                    key=True,
+                )
+                return None
+        pk_params: list[ParamIR] = []
+        if isinstance(pk, KeyTemplate):
+            for field_name in pk.fields:
+                pk_params.append(self.key_param(attributes[field_name]))
+            shard = pk.shard
+            rendered = self.render(
+                name, pk, attributes, "", imports, shard="str(shard)" if shard else None
+            )
+            partitions = (
+                f"[{rendered} for shard in range({shard.count})]"
+                if shard
+                else f"[{rendered}]"
+            )
+            pk_text = f"{index.pk} = {q(pk.text)}"
+        else:
+            pk_params.append(self.key_param(pk))
+            partitions = f"[{self.plain_text(name, pk, pk.name, imports)}]"
+            pk_text = f"{index.pk} = {{{pk.name}}}"
+        sk_params: list[ParamIR] = []
+        sk_parts: list[str] = []
+        sk_text = ""
+        if isinstance(sk, KeyTemplate):
+            imports.add(RT + ".sortkey", "SortField")
+            for part in sk.parts:
+                if isinstance(part, Literal):
+                    sk_parts.append(q(part.text))
+                    continue
+                assert isinstance(part, Placeholder), "shards are refused in sort keys"
+                attribute = attributes[part.field]
+                param = self.key_param(attribute)
+                imports.add(RT, "SortCondition")
+                sk_params.append(
+                    ParamIR(
+                        part.field,
+                        f"{param.annotation} | SortCondition[{param.annotation}] | None",
+                    )
+                )
+                render = self.key_piece(name, attribute, part, "v", imports)
+                text = attribute.type.kind == "str"
+                sk_parts.append(
+                    f"SortField({q(part.field)}, lambda v: {render}, "
+                    f"{q(part.separator)}, {text})"
+                )
+            if sk.is_constant:
+                sk_text = f"{index.sk} = {q(sk.text)}"
+            else:
+                first = sk.parts[0]
+                lead = first.text if isinstance(first, Literal) else ""
+                narrowed = ", ".join(sk.fields)
+                sk_text = (
+                    f'begins_with({index.sk}, "{lead}")' if lead else f"any {index.sk}"
+                ) + f", narrowed by {narrowed} ({q(sk.text)})"
+        elif isinstance(sk, Attribute):
+            imports.add(RT + ".sortkey", "SortField")
+            param = self.key_param(sk)
+            imports.add(RT, "SortCondition")
+            sk_params.append(
+                ParamIR(
+                    sk.name,
+                    f"{param.annotation} | SortCondition[{param.annotation}] | None",
+                )
+            )
+            render = self.plain_text(name, sk, "v", imports)
+            sk_parts.append(
+                f'SortField({q(sk.name)}, lambda v: {render}, "", {sk.type.kind == "str"})'
+            )
+            sk_text = f"{index.sk} narrowed by {sk.name}"
+        ttl = next(
+            (a.stored for a in attributes.values() if a.type.kind == "ttl"), None
+        )
+        fixed = self.fixed_filter(name, spec, attributes)
+        fetch = self.fetch_mode(name, index)
+        projected = self.projected_attributes(index)
+        type_projected = (
+            index.kind != "global"
+            or projected is None
+            or table.type_attribute in projected
+        )
+        ttl_projected = (
+            index.kind != "global"
+            or projected is None
+            or ttl is None
+            or ttl in projected
+        )
+        plan_name = f"_{names.snake_case(name).upper()}_{pattern.upper()}"
+        imports.add(RT + ".query", "QueryPlan")
+        plan = (
+            f"QueryPlan(entity={q(name)}, name={q(pattern)}, "
+            f"index={q(index.name) if index.kind != 'primary' else None}, "
+            f"pk_attribute={q(index.pk)}, sk_attribute={q(index.sk) if index.sk else None}, "
+            f"sk_parts=({''.join(p + ', ' for p in sk_parts)}), "
+            f"type_attribute={q(table.type_attribute)}, "
+            f"type_value={q(spec_type_value(self.schema, name))}, "
+            f"table_keys=({''.join(q(k) + ', ' for k in (table.pk, table.sk) if k)}), "
+            f"ttl_attribute={q(ttl) if ttl else None}, fixed_filter={fixed or None}, "
+            f"fetch={q(fetch)}, type_projected={type_projected}, "
+            f"ttl_projected={ttl_projected})"
+        )
+        where = "the table" if index.kind == "primary" else f"index {index.name}"
+        doc = [
+            f"Query {where}: {pk_text}" + (f" AND {sk_text}" if sk_text else "") + "."
+        ]
+        if isinstance(pk, KeyTemplate) and pk.shard:
+            doc.append(
+                f"Fans out to the {pk.shard.count} write shards concurrently and "
+                "merges them in sort-key order."
+            )
+        if fixed:
+            doc.append(f"Filter: {fixed} (DynamoDB reads and bills the dropped items).")
+        if fetch == "batch_get":
+            doc.append(
+                f"{index.name} does not project every attribute: full items are fetched with BatchGetItem."
+            )
+        elif fetch == "select_all":
+            doc.append(
+                f"{index.name} does not project every attribute: DynamoDB fetches them from the table."
+            )
+        given = "{" + ", ".join(f"{q(p.name)}: {p.name}" for p in sk_params) + "}"
+        return AccessPatternIR(
+            name=pattern,
+            plan_name=plan_name,
+            plan_source=plan,
+            pk_params=tuple(pk_params),
+            sk_params=tuple(sk_params),
+            partitions=partitions,
+            given=given,
+            unique=spec.unique,
+            consistent=index.kind in ("primary", "local"),
+            doc=tuple(doc),
+        )
+
+    def plain_text(
+        self, name: str, attribute: Attribute, value: str, imports: Imports
+    ) -> str:
+        """Key text of a plain S-typed key attribute (str, enum, date, datetime)."""
+        kind = attribute.type.kind
+        if kind == "enum":
+            return f"{value}.value"
+        if kind == "date":
+            return f"{value}.isoformat()"
+        if kind == "datetime":
+            imports.add(RT + ".marshal", "encode_datetime")
+            return f"encode_datetime({value}, {q(name + '.' + attribute.name)})"
+        return value
+
+    def fixed_filter(
+        self, name: str, spec: AccessPatternDecl, attributes: dict[str, Attribute]
+    ) -> str:
+        """Source of the schema's fixed equality filter, or ""."""
+        terms = []
+        for field_name, value in (spec.filter or {}).items():
+            attribute = attributes.get(field_name)
+            if attribute is None:
+                continue
+            constant = self.constant(attribute.type.kind, value, attribute) or "None"
+            if attribute.type.kind == "enum":
+                self.client_imports.add(".models", attribute.class_name)
+            terms.append(f"({name}Fields.{field_name} == {constant})")
+        if terms:
+            self.client_imports.add(".models", f"{name}Fields")
+        return " & ".join(terms)
+
+    def projected_attributes(self, index: Index) -> set[str] | None:
+        """The attributes an index holds; None when it holds them all."""
+        info = self.index_infos[index.name]
+        if info.projection == "all":
+            return None
+        projected = {self.schema.table.pk, info.pk}
+        projected.update(k for k in (self.schema.table.sk, info.sk) if k)
+        if isinstance(info.projection, tuple):
+            projected.update(info.projection)
+        return projected
+
+    def fetch_mode(self, name: str, index: Index) -> str:
+        """How a query gets attributes the index does not project."""
+        entity = self.entity_infos[name]
+        wanted = entity.data_attributes() | {self.schema.table.type_attribute}
+        projected = self.projected_attributes(index)
+        if projected is None or wanted <= projected:
+            return "projected"
+        return "batch_get" if index.kind == "global" else "select_all"
 
     def entity_info(
         self,
@@ -1112,51 +1397,69 @@ class _ModuleBuilder(_Builder):
         template: KeyTemplate,
         attributes: dict[str, Attribute],
         owner: str,
+        imports: Imports | None = None,
+        shard: str | None = None,
     ) -> str:
-        """Python source building the key text; ``owner`` is ``self.`` or ``""``."""
+        """Python source building the key text; ``owner`` is ``self.`` or ``""``.
+
+        ``shard`` is the expression of the shard number in queries; writes
+        compute it from the item's primary key.
+        """
+        imports = imports if imports is not None else self.models_imports
         pieces: list[str] = []
         for part in template.parts:
             if isinstance(part, Literal):
                 pieces.append(q(part.text))
             elif isinstance(part, Shard):
-                self.models_imports.add(RT + ".keys", "shard_of")
-                pieces.append(f"shard_of(pk, sk, {part.count})")
+                if shard is not None:
+                    pieces.append(shard)
+                else:
+                    imports.add(RT + ".keys", "shard_of")
+                    pieces.append(f"shard_of(pk, sk, {part.count})")
             else:
                 attribute = attributes[part.field]
-                pieces.append(self.key_piece(name, attribute, part, owner + part.field))
+                pieces.append(
+                    self.key_piece(name, attribute, part, owner + part.field, imports)
+                )
         return " + ".join(pieces) if pieces else '""'
 
     def key_piece(
-        self, name: str, attribute: Attribute, part: Placeholder, value: str
+        self,
+        name: str,
+        attribute: Attribute,
+        part: Placeholder,
+        value: str,
+        imports: Imports | None = None,
     ) -> str:
+        imports = imports if imports is not None else self.models_imports
         label = q(f"{name}.{attribute.name}")
         kind = attribute.type.kind
         separator = q(part.separator)
         keys = RT + ".keys"
         if kind == "str":
-            self.models_imports.add(keys, "key_str")
+            imports.add(keys, "key_str")
             return f"key_str({value}, {separator}, {label})"
         if kind == "enum":
-            self.models_imports.add(keys, "key_str")
+            imports.add(keys, "key_str")
             return f"key_str({value}.value, {separator}, {label})"
         if kind == "int":
-            self.models_imports.add(keys, "key_int")
+            imports.add(keys, "key_int")
             text = f"key_int({value}, {part.width}, {label})"
         elif kind == "decimal":
-            self.models_imports.add(keys, "key_decimal")
+            imports.add(keys, "key_decimal")
             text = f"key_decimal({value}, {label})"
         elif kind == "datetime":
-            self.models_imports.add(RT + ".marshal", "encode_datetime")
+            imports.add(RT + ".marshal", "encode_datetime")
             text = f"encode_datetime({value}, {label})"
         elif kind == "date":
             text = f"{value}.isoformat()"
         else:
-            self.models_imports.add(keys, "key_bool")
+            imports.add(keys, "key_bool")
             text = f"key_bool({value})"
         if part.separator and (
             part.separator in _KEY_TEXT_CHARS[kind] or part.separator == "\\"
         ):
-            self.models_imports.add(keys, "escape_key")
+            imports.add(keys, "escape_key")
             text = f"escape_key({text}, {separator})"
         return text
 

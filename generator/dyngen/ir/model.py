@@ -74,6 +74,31 @@ class NestedModelIR:
 
 
 @dataclass(frozen=True)
+class FieldRefIR:
+    """``name: FieldRef[T] = FieldRef(...)`` in the entity's ``Fields`` class."""
+
+    name: str
+    annotation: str
+    source: str
+
+
+@dataclass(frozen=True)
+class AccessPatternIR:
+    """One query method (and its ``iter_`` form) on a repository."""
+
+    name: str
+    plan_name: str  # module-level constant holding the QueryPlan
+    plan_source: str  # ``QueryPlan(...)`` constructor source
+    pk_params: tuple[ParamIR, ...]  # positional-or-keyword, template order
+    sk_params: tuple[ParamIR, ...]  # keyword-only, optional
+    partitions: str  # expression: list of partition-key texts
+    given: str  # expression: dict of sort-key field values
+    unique: bool
+    consistent: bool  # offered only on the table and local indexes
+    doc: tuple[str, ...]  # docstring lines
+
+
+@dataclass(frozen=True)
 class EntityIR:
     """One entity: its model, keys and repository."""
 
@@ -93,6 +118,9 @@ class EntityIR:
     key_call: str  # ``Customer.key(customer_id=customer_id)``
     entity_info: str  # ``EntityInfo(...)`` constructor source
     version_field: str | None
+    fields_class: str
+    field_refs: tuple[FieldRefIR, ...]
+    access_patterns: tuple[AccessPatternIR, ...]
 
 
 @dataclass(frozen=True)

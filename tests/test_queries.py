@@ -132,7 +132,9 @@ def test_foreign_and_tampered_cursors_are_refused(backend: Backend) -> None:
     assert cursor is not None
     with pytest.raises(InvalidCursorError, match="another partition"):
         db.orders.for_customer("c2", limit=2, cursor=cursor)
-    with pytest.raises(InvalidCursorError, match=r"belongs to query Order\.for_customer"):
+    with pytest.raises(
+        InvalidCursorError, match=r"belongs to query Order\.for_customer"
+    ):
         db.orders.by_status(OrderStatus.pending, cursor=cursor)
     with pytest.raises(InvalidCursorError, match="malformed"):
         db.orders.for_customer("c1", cursor="not a cursor!")

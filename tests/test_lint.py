@@ -144,7 +144,7 @@ CASES = {
         schema(
             """
             entities:
-              Item:
+              Thing:
                 attributes: {id: str, owner: str, note: str}
                 keys: {primary: {pk: "I#{id}", sk: "I"}, GSI1: {pk: "X#{id}", sk: "I"}, GSI2: {pk: "O#{owner}", sk: "I#{id}"}}
                 access_patterns:
@@ -155,7 +155,7 @@ CASES = {
         schema(
             """
             entities:
-              Item:
+              Thing:
                 attributes: {id: str, owner: str, note: str}
                 keys: {primary: {pk: "I#{id}", sk: "I"}, GSI1: {pk: "O#{owner}", sk: "I#{id}"}, GSI2: {pk: "X#{id}", sk: "I"}}
                 access_patterns:
@@ -190,7 +190,7 @@ CASES = {
         schema(
             """
             entities:
-              Item:
+              Thing:
                 attributes: {id: str}
                 keys: {primary: {pk: "I#{id}", sk: "I"}, GSI1: {pk: "G#{id}", sk: "I"}}
             """,
@@ -199,7 +199,7 @@ CASES = {
         schema(
             """
             entities:
-              Item:
+              Thing:
                 attributes: {id: str}
                 keys: {primary: {pk: "I#{id}", sk: "I"}, GSI1: {pk: "G#{id}", sk: "I"}, GSI2: {pk: "H#{id}", sk: "I"}}
             """,
@@ -230,7 +230,7 @@ def test_query_on_an_index_the_entity_never_writes(tmp_path: Path) -> None:
     text = schema(
         """
         entities:
-          Item:
+          Thing:
             attributes: {id: str}
             keys: {primary: {pk: "I#{id}", sk: "I"}, GSI1: {pk: "G#{id}", sk: "I"}}
             access_patterns:

@@ -14,6 +14,44 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 #: Attribute names the generated model API uses itself.
 RESERVED_ATTRIBUTES = frozenset({"fields", "key", "to_item", "from_item"})
+#: Attribute names of nested (object) models that generated methods use.
+RESERVED_NESTED_ATTRIBUTES = frozenset({"to_map", "from_map"})
+#: Repository methods an access pattern may not replace.
+REPOSITORY_METHODS = frozenset(
+    {"create", "put", "get", "delete", "update", "scan", "batch_get", "batch_write"}
+)
+#: Names generated modules import or define besides the schema's own classes;
+#: an entity, enum or nested model with one of these names would shadow it.
+GENERATED_MODULE_NAMES = frozenset(
+    {
+        "Any",
+        "AwareDatetime",
+        "BaseModel",
+        "ClassVar",
+        "Condition",
+        "ConfigDict",
+        "Decimal",
+        "EntityInfo",
+        "EntityModel",
+        "EntityRepository",
+        "Executor",
+        "Field",
+        "FieldRef",
+        "IndexSchema",
+        "Item",
+        "Iterator",
+        "JsonValue",
+        "Page",
+        "QueryPlan",
+        "Self",
+        "SortCondition",
+        "SortField",
+        "StrEnum",
+        "TableClient",
+        "TableSchema",
+        "date",
+    }
+)
 
 
 def is_identifier(name: str) -> bool:

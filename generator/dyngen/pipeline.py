@@ -36,8 +36,14 @@ def compile_schema(path: Path, rebuild_command: str = "dyngen build") -> Compile
         source = read_source(shown, raw)
     except SourceError as error:
         raise SchemaError([error.diagnostic]) from None
-    schema = parse_schema(source)
-    return build_module(source, schema, rebuild_command)
+    schema, shape_findings = parse_schema(source)
+    try:
+        compiled = build_module(source, schema, rebuild_command)
+    except SchemaError as error:
+        raise SchemaError(shape_findings + error.diagnostics) from None
+    if shape_findings:
+        raise SchemaError(shape_findings)
+    return compiled
 
 
 def load_module(path: Path, rebuild_command: str = "dyngen build") -> ModuleIR:

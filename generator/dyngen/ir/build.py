@@ -8,8 +8,13 @@ user fixes a file in one pass. Everything the templates print is computed here.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from dyngen_runtime.errors import ValidationError as RuntimeValidationError
+from dyngen_runtime.marshal import encode_decimal
 
 from dyngen import names
 from dyngen.diagnostics import CODES, Diagnostic, SchemaError, Severity
@@ -63,6 +68,7 @@ from dyngen.schema.model import (
 from dyngen.schema.source import Path, Source, SourceMap
 
 RT = "dyngen_runtime"
+_INDEX_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 MAX_LOCAL_INDEXES = 5
 MAX_GLOBAL_INDEXES = 20
 MAX_PROJECTED_ATTRIBUTES = 100
@@ -73,6 +79,15 @@ _KEY_TEXT_CHARS = {
     "date": set("0123456789-"),
     "bool": set("truefals"),
 }
+
+
+def _storable(number: Decimal) -> bool:
+    """Whether DynamoDB can store the number (finite, 38 digits, its range)."""
+    try:
+        encode_decimal(number, "default")
+    except RuntimeValidationError:
+        return False
+    return True
 
 
 def _fits(attribute: AttributeInfo, value: object) -> bool:
@@ -159,6 +174,27 @@ class _Builder:
 
     def indexes(self) -> dict[str, Index]:
         table = self.schema.table
+        if table.sk is not None and table.sk == table.pk:
+            self.error(("table", "sk"), f"the table's sk '{table.sk}' is also its pk")
+        key_attributes = {table.pk, *([table.sk] if table.sk else [])}
+        for name, decl in table.indexes.items():
+            key_attributes.update(k for k in (decl.pk, decl.sk) if k)
+            if decl.pk is not None and decl.pk == decl.sk:
+                self.error(
+                    ("table", "indexes", name, "sk"),
+                    f"index {name}'s sk '{decl.sk}' is also its pk",
+                )
+        for setting in ("type_attribute", "ttl"):
+            value = getattr(table, setting)
+            if value in key_attributes:
+                self.error(
+                    ("table", setting),
+                    f"{setting} '{value}' is a key attribute of the table or an index",
+                )
+        if table.ttl is not None and table.ttl == table.type_attribute:
+            self.error(
+                ("table", "ttl"), f"ttl '{table.ttl}' is also the type attribute"
+            )
         found = {"primary": Index("primary", "primary", table.pk, table.sk, None)}
         self.index_infos["primary"] = IndexInfo(
             "primary", "primary", table.pk, table.sk, "all", ("table",)
@@ -167,6 +203,13 @@ class _Builder:
         projected = 0
         for name, decl in table.indexes.items():
             path: Path = ("table", "indexes", name)
+            if not _INDEX_NAME.match(name):
+                self.error(
+                    path,
+                    f"index name '{name}' must be 3 to 255 letters, digits, '_', '-' "
+                    "or '.' (DynamoDB's rule)",
+                    key=True,
+                )
             if name == "primary":
                 self.error(path, "'primary' names the table's own key", key=True)
                 continue
@@ -244,7 +287,14 @@ class _Builder:
         return found
 
     def attribute(
-        self, entity: str, name: str, spec: Any, path: Path, owner_class: str
+        self,
+        entity: str,
+        name: str,
+        spec: Any,
+        path: Path,
+        owner_class: str,
+        *,
+        nested: bool = False,
     ) -> Attribute | None:
         ok = True
         if not names.is_identifier(name) or name.startswith("_"):
@@ -255,7 +305,11 @@ class _Builder:
                 key=True,
             )
             ok = False
-        elif name in names.RESERVED_ATTRIBUTES or name.startswith("model_"):
+        elif (
+            name in names.RESERVED_ATTRIBUTES
+            or name.startswith("model_")
+            or (nested and name in names.RESERVED_NESTED_ATTRIBUTES)
+        ):
             self.error(
                 path,
                 f"attribute name '{name}' clashes with the generated model API; "
@@ -274,7 +328,12 @@ class _Builder:
         class_name = owner_class + names.pascal_case(name)
         inner = type_ref.innermost.kind
         if inner == "enum" and (decl is None or not decl.values):
-            self.error(type_path, f"{entity}.{name}: an enum needs values:")
+            where = (
+                (*path, "values")
+                if decl is not None and decl.values == []
+                else type_path
+            )
+            self.error(where, f"{entity}.{name}: an enum needs values:")
             ok = False
         if inner == "object" and (decl is None or not decl.attributes):
             self.error(type_path, f"{entity}.{name}: an object needs attributes:")
@@ -335,9 +394,17 @@ class _Builder:
                     sub_spec,
                     (*attribute.path, "attributes", sub_name),
                     attribute.class_name,
+                    nested=True,
                 )
                 if sub is None:
                     continue
+                if sub.type.innermost.kind == "ttl":
+                    self.error(
+                        sub.path,
+                        f"{entity}.{attribute.name}.{sub_name}: a ttl must be a "
+                        "top-level attribute stored as the table's ttl",
+                        code="DG004",
+                    )
                 self.generated_types(entity, sub)
                 fields.append(
                     self.field(
@@ -355,6 +422,7 @@ class _Builder:
                         or f"The {attribute.name} of {names.article(entity)}."
                     ),
                     fields=tuple(fields),
+                    path=attribute.path,
                 )
             )
 
@@ -380,6 +448,7 @@ class _Builder:
                 attribute.class_name,
                 tuple(members),
                 f"Values of {entity}.{attribute.name}.",
+                attribute.path,
             )
         )
 
@@ -444,17 +513,19 @@ class _Builder:
             and isinstance(value, int | float)
             and not isinstance(value, bool)
         ):
+            if not _storable(Decimal(repr(float(value)))):
+                return None
             return repr(float(value))
         if (
             kind == "decimal"
             and isinstance(value, int | float | str)
             and not isinstance(value, bool)
         ):
-            from decimal import Decimal, InvalidOperation
-
             try:
-                Decimal(str(value))
+                number = Decimal(str(value))
             except InvalidOperation:
+                return None
+            if not _storable(number):
                 return None
             return f"Decimal({q(str(value))})"
         if kind == "enum" and isinstance(value, str):
@@ -547,15 +618,17 @@ class _ModuleBuilder(_Builder):
             if entity is None:
                 continue
             if entity.repository_attr in repositories:
+                where = (*path, "repository") if decl.repository else path
                 self.error(
-                    path,
+                    where,
                     f"entities {repositories[entity.repository_attr]} and {name} "
                     f"both have the repository '{entity.repository_attr}'; set "
                     "repository: on one of them",
-                    key=True,
+                    key=decl.repository is None,
                 )
             repositories[entity.repository_attr] = name
             entities.append(entity)
+        self.class_names(module, entities)
         self.references(indexes)
         self.projections()
         self.collections()
@@ -771,6 +844,14 @@ class _ModuleBuilder(_Builder):
                     f"{name}.{attribute.name} is stored as '{attribute.stored}', "
                     f"which is {reserved[attribute.stored]}",
                     key=True,
+                )
+            if attribute.type.kind != "ttl" and attribute.type.innermost.kind == "ttl":
+                self.error(
+                    attribute.path,
+                    f"{name}.{attribute.name}: a ttl cannot sit inside a "
+                    f"{attribute.type.kind}; it is one top-level attribute stored as "
+                    "the table's ttl",
+                    code="DG004",
                 )
             if attribute.type.kind == "ttl" and attribute.stored != table.ttl:
                 where = (
@@ -1199,6 +1280,11 @@ class _ModuleBuilder(_Builder):
         if not names.is_identifier(version) or version.startswith("_"):
             self.error(path, f"version '{version}' must be a Python identifier")
             return None
+        if version in names.RESERVED_ATTRIBUTES or version.startswith("model_"):
+            self.error(
+                path, f"version '{version}' clashes with the generated model API"
+            )
+            return None
         declared = attributes.get(version)
         if declared is not None and (
             declared.type.kind != "int" or not declared.required
@@ -1559,9 +1645,60 @@ class _ModuleBuilder(_Builder):
 
     # -- cross references ------------------------------------------------------
 
+    def class_names(self, module: str, entities: list[EntityIR]) -> None:
+        """Every class a module defines has its own name, and shadows no import.
+
+        Of two clashing declarations, the one written later is reported.
+        """
+        defined: dict[str, tuple[str, Path]] = {}
+        claims: list[tuple[str, str, Path]] = []
+
+        def claim(class_name: str, what: str, path: Path) -> None:
+            claims.append((class_name, what, path))
+
+        def check(class_name: str, what: str, path: Path) -> None:
+            if class_name in names.GENERATED_MODULE_NAMES:
+                self.error(
+                    path,
+                    f"{what} is named {class_name}, like a name the generated code "
+                    "imports; rename it (type_value: keeps the stored type name)",
+                    key=True,
+                )
+            elif class_name in defined:
+                other, _ = defined[class_name]
+                self.error(
+                    path,
+                    f"{what} and {other} would both generate a class {class_name}; "
+                    "rename one",
+                    key=True,
+                )
+            else:
+                defined[class_name] = (what, path)
+
+        claim(
+            names.pascal_case(module),
+            f"the client of table {module}",
+            ("table", "name"),
+        )
+        for entity in entities:
+            path: Path = ("entities", entity.name)
+            claim(entity.class_name, f"entity {entity.name}", path)
+            claim(entity.fields_class, f"the fields of {entity.name}", path)
+            claim(entity.repository_class, f"the repository of {entity.name}", path)
+        for enum in self.enums:
+            claim(enum.class_name, f"the enum {enum.class_name}", enum.path)
+        for nested in self.nested:
+            claim(
+                nested.class_name, f"the nested model {nested.class_name}", nested.path
+            )
+        positions = self.source.positions
+        for claimed in sorted(claims, key=lambda c: positions.key(c[2])):
+            check(*claimed)
+
     def references(self, indexes: dict[str, Index]) -> None:
         entities = self.schema.entities
         for name, decl in entities.items():
+            method_names: set[str] = set()
             for pattern, spec in decl.access_patterns.items():
                 path: Path = ("entities", name, "access_patterns", pattern)
                 if not names.is_identifier(pattern) or pattern.startswith("_"):
@@ -1570,6 +1707,14 @@ class _ModuleBuilder(_Builder):
                         f"access pattern '{pattern}' must be an identifier",
                         key=True,
                     )
+                elif pattern in names.REPOSITORY_METHODS or pattern in method_names:
+                    self.error(
+                        path,
+                        f"access pattern '{pattern}' clashes with a method of the "
+                        f"{name} repository; rename it",
+                        key=True,
+                    )
+                method_names.update({pattern, f"iter_{pattern}"})
                 if spec.index not in indexes:
                     self.error(
                         (*path, "index"),

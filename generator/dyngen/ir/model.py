@@ -21,6 +21,7 @@ class EnumIR:
     class_name: str
     members: tuple[EnumMemberIR, ...]
     doc: str
+    path: tuple[str | int, ...] = ()  # where the schema declares it
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class NestedModelIR:
     class_name: str
     doc: str
     fields: tuple[FieldIR, ...]
+    path: tuple[str | int, ...] = ()  # where the schema declares it
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
 DefaultFactory = Literal["uuid4", "ulid", "now", "today"]
+#: A name or template: DynamoDB and Python both refuse empty ones.
+Name = Annotated[str, StringConstraints(min_length=1)]
 Scalar = str | int | float | bool | None
 
 
@@ -25,16 +27,16 @@ class _Written(BaseModel):
 class LintSettings(_Written):
     """``lint:``: findings to suppress in this scope."""
 
-    ignore: list[str] = Field(default_factory=list, description="Lint codes to ignore")
+    ignore: list[Name] = Field(default_factory=list, description="Lint codes to ignore")
 
 
 class IndexDecl(_Written):
     """One entry of ``table.indexes``."""
 
     kind: Literal["global", "local"]
-    pk: str | None = Field(None, description="Partition-key attribute (global only)")
-    sk: str | None = Field(None, description="Sort-key attribute")
-    projection: Literal["all", "keys_only"] | list[str] = Field(
+    pk: Name | None = Field(None, description="Partition-key attribute (global only)")
+    sk: Name | None = Field(None, description="Sort-key attribute")
+    projection: Literal["all", "keys_only"] | list[Name] = Field(
         "all", description="all, keys_only, or a list of stored attribute names"
     )
 
@@ -42,27 +44,27 @@ class IndexDecl(_Written):
 class TableDecl(_Written):
     """``table:``: the physical table."""
 
-    name: str = Field(description="Logical name; the generated module's name")
-    pk: str = Field(description="Partition-key attribute")
-    sk: str | None = Field(None, description="Sort-key attribute (optional)")
-    type_attribute: str = Field(
+    name: Name = Field(description="Logical name; the generated module's name")
+    pk: Name = Field(description="Partition-key attribute")
+    sk: Name | None = Field(None, description="Sort-key attribute (optional)")
+    type_attribute: Name = Field(
         "_type", description="Attribute storing the entity type"
     )
-    ttl: str | None = Field(None, description="The table's TTL attribute")
-    indexes: dict[str, IndexDecl] = Field(default_factory=dict)
+    ttl: Name | None = Field(None, description="The table's TTL attribute")
+    indexes: dict[Name, IndexDecl] = Field(default_factory=dict)
 
 
 class AttributeDecl(_Written):
     """An attribute in mapping form (``{type: int, default: 0}``)."""
 
-    type: str
+    type: Name
     required: bool = True
     default: Any = None
     default_factory: DefaultFactory | None = None
-    alias: str | None = None
+    alias: Name | None = None
     description: str | None = None
     values: list[str] | None = Field(None, description="Members of an enum")
-    attributes: dict[str, AttributeSpec] | None = Field(
+    attributes: dict[Name, AttributeSpec] | None = Field(
         None, description="Attributes of an object or list[object]"
     )
 
@@ -73,7 +75,7 @@ def _attribute_form(value: Any) -> str:
 
 #: An attribute: a type name (``email: str``) or the mapping form.
 AttributeSpec = Annotated[
-    Annotated[str, Tag("short")] | Annotated[AttributeDecl, Tag("full")],
+    Annotated[Name, Tag("short")] | Annotated[AttributeDecl, Tag("full")],
     Discriminator(_attribute_form),
 ]
 
@@ -81,36 +83,36 @@ AttributeSpec = Annotated[
 class KeyDecl(_Written):
     """Key templates of the primary key or of one index."""
 
-    pk: str | None = None
-    sk: str | None = None
+    pk: Name | None = None
+    sk: Name | None = None
 
 
 class AccessPatternDecl(_Written):
     """One named query."""
 
-    index: str
+    index: Name
     unique: bool = False
-    filter: dict[str, Scalar] | None = None
+    filter: dict[Name, Scalar] | None = None
 
 
 class EntityDecl(_Written):
     """One entity stored in the table."""
 
     description: str | None = None
-    attributes: dict[str, AttributeSpec]
-    keys: dict[str, KeyDecl] = Field(default_factory=dict)
-    version: str | None = None
-    type_value: str | None = None
-    repository: str | None = None
-    access_patterns: dict[str, AccessPatternDecl] = Field(default_factory=dict)
+    attributes: dict[Name, AttributeSpec]
+    keys: dict[Name, KeyDecl] = Field(default_factory=dict)
+    version: Name | None = None
+    type_value: Name | None = None
+    repository: Name | None = None
+    access_patterns: dict[Name, AccessPatternDecl] = Field(default_factory=dict)
     lint: LintSettings = Field(default_factory=LintSettings)
 
 
 class CollectionDecl(_Written):
     """A cross-entity query on one partition."""
 
-    index: str
-    members: list[str]
+    index: Name
+    members: list[Name]
 
 
 class SchemaDecl(_Written):
@@ -118,8 +120,8 @@ class SchemaDecl(_Written):
 
     dyngen: Literal[1] = Field(description="Format version")
     table: TableDecl
-    entities: dict[str, EntityDecl]
-    collections: dict[str, CollectionDecl] = Field(default_factory=dict)
+    entities: dict[Name, EntityDecl]
+    collections: dict[Name, CollectionDecl] = Field(default_factory=dict)
     lint: LintSettings = Field(default_factory=LintSettings)
 
 

@@ -6,6 +6,7 @@ located DG001 diagnostic with a short message naming the field.
 
 from __future__ import annotations
 
+import copy
 import types
 import typing
 from typing import Any
@@ -26,15 +27,37 @@ _EXPECTED = {
     "model_attributes_type": "expected a mapping",
     "list_type": "expected a list",
     "float_type": "expected a number",
+    "string_too_short": "must not be empty",
 }
 
 
-def parse_schema(source: Source) -> SchemaDecl:
-    """Check the document's shape; raise :class:`SchemaError` listing every problem."""
+def parse_schema(source: Source) -> tuple[SchemaDecl, list[Diagnostic]]:
+    """Check the document's shape.
+
+    Returns the model and the findings already made: when the only shape
+    problems are unknown keys, they are reported and the rest of the document
+    is still checked (a typo should not hide the other errors). Any other shape
+    problem raises :class:`SchemaError` listing every one of them.
+    """
     try:
-        return SchemaDecl.model_validate(source.data)
+        return SchemaDecl.model_validate(source.data), []
     except pydantic.ValidationError as error:
-        raise SchemaError(_diagnostics(source, error)) from None
+        findings = _diagnostics(source, error)
+        unknown = [d["loc"] for d in error.errors() if d["type"] == "extra_forbidden"]
+        if len(unknown) != len(error.errors()):
+            raise SchemaError(findings) from None
+    repaired = copy.deepcopy(source.data)
+    for loc in unknown:
+        path, _ = _data_path(repaired, loc)
+        parent = repaired
+        for part in path[:-1]:
+            parent = parent[part]
+        if isinstance(parent, dict):
+            parent.pop(path[-1], None)
+    try:
+        return SchemaDecl.model_validate(repaired), findings
+    except pydantic.ValidationError:
+        raise SchemaError(findings) from None
 
 
 def display_path(path: Path) -> str:
@@ -49,11 +72,14 @@ def _diagnostics(source: Source, error: pydantic.ValidationError) -> list[Diagno
     grouped: dict[tuple[Path, str], list[dict[str, Any]]] = {}
     for detail in error.errors():
         path, rest = _data_path(source.data, detail["loc"])
-        kind = (
-            "missing"
-            if detail["type"] == "missing"
-            else ("extra" if detail["type"] == "extra_forbidden" else "value")
-        )
+        if detail["loc"][-1:] == ("[key]",):
+            kind = "key"
+        elif detail["type"] == "missing":
+            kind = "missing"
+        elif detail["type"] == "extra_forbidden":
+            kind = "extra"
+        else:
+            kind = "value"
         grouped.setdefault((path, kind), []).append({**detail, "rest": rest})
     found: list[Diagnostic] = []
     for (path, kind), details in grouped.items():
@@ -69,12 +95,20 @@ def _diagnostics(source: Source, error: pydantic.ValidationError) -> list[Diagno
                 message += f"; expected one of: {', '.join(allowed)}"
             position = source.positions.key(path)
             path = path[:-1]
+        elif kind == "key":
+            key = str(details[0]["input"])
+            if not path or path[-1] != key:
+                path = (*path, key)
+            message = f"key {key!r}: " + _describe(details[0])
+            position = source.positions.key(path)
+            path = path[:-1]
         else:
             described = list(dict.fromkeys(_describe(d) for d in details))
             message = " or ".join(
                 [described[0], *(d.removeprefix("expected ") for d in described[1:])]
             )
-            message += f", got {_shown(details[0]['input'])}"
+            if described != ["must not be empty"]:
+                message += f", got {_shown(details[0]['input'])}"
             position = source.positions.value(path)
         where = display_path(path)
         text = f"{where}: {message}" if where else message

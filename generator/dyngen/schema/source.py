@@ -37,8 +37,27 @@ class _SchemaLoader(yaml.SafeLoader):
 
     YAML 1.1 reads ``on``, ``off``, ``yes`` and ``no`` as booleans, which would
     turn enum values like ``[on, off]`` into ``[True, False]``; dates stay text
-    so the schema's own types decide what they mean.
+    so the schema's own types decide what they mean. An alias to a collection
+    that is still being read (a recursive document) is refused at the alias.
     """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._open: list[int] = []  # ids of the collections being composed
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._open.append(id(parent))
+        try:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                node = self.anchors.get(event.anchor)
+                if node is not None and id(node) in self._open:
+                    raise yaml.composer.ComposerError(
+                        None, None, f"recursive alias *{event.anchor}", event.start_mark
+                    )
+            return super().compose_node(parent, index)
+        finally:
+            self._open.pop()
 
 
 _SchemaLoader.yaml_implicit_resolvers = {
@@ -111,7 +130,9 @@ def read_source(path: str, raw: bytes) -> Source:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise fail(Position(line, 1), "file is not UTF-8 text") from None
+        line_start = raw.rfind(b"\n", 0, error.start) + 1
+        column = len(raw[line_start : error.start].decode("utf-8", "replace")) + 1
+        raise fail(Position(line, column), "file is not UTF-8 text") from None
     if text.startswith("\ufeff"):
         text = text[1:]
     try:

@@ -43,11 +43,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Final, Generic, Literal, NoReturn, Self, TypeAlias, TypeVar
 
 from dyngen_runtime.errors import DyngenError, ExpressionError
-from dyngen_runtime.marshal import encode_decimal, encode_float, encode_int
+from dyngen_runtime.marshal import encode_scalar
 from dyngen_runtime.wire import AttributeValue
 
 T = TypeVar("T")
@@ -298,25 +297,6 @@ def render_condition(condition: Condition, ph: Placeholders) -> str:
     return condition.render(ph)
 
 
-def _natural_value(value: object, field: str) -> AttributeValue | None:
-    """The wire value of a plain scalar, or None for anything else."""
-    if isinstance(value, str):
-        # The text itself, also for str subclasses such as (str, Enum) members,
-        # whose str() may be "Class.member".
-        return {"S": str.__str__(value)}
-    if isinstance(value, bytes | bytearray):
-        return {"B": bytes(value)}
-    if isinstance(value, bool):
-        return {"BOOL": value}
-    if isinstance(value, int):
-        return {"N": encode_int(value, field)}
-    if isinstance(value, float):
-        return {"N": encode_float(value, field)}
-    if isinstance(value, Decimal):
-        return {"N": encode_decimal(value, field)}
-    return None
-
-
 class FieldRef(Generic[T]):
     """A typed reference to a top-level attribute, the left side of conditions.
 
@@ -482,7 +462,7 @@ class FieldRef(Generic[T]):
                     f"{self.qualified}: cannot use {value!r} in contains(): {error}"
                 ) from error
         else:
-            natural = _natural_value(value, self.qualified)
+            natural = encode_scalar(value, self.qualified)
             if natural is None:
                 raise ExpressionError(
                     f"{self.qualified}: contains() cannot encode "

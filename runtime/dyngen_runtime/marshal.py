@@ -164,20 +164,33 @@ def decode_ttl(text: str) -> datetime:
     return datetime.fromtimestamp(int(Decimal(text)), UTC)
 
 
-def encode_json(value: Any, field: str) -> AttributeValue:
-    """A JSON-like document (dict, list, str, number, bool, None) as a wire value."""
-    if value is None:
-        return {"NULL": True}
+def encode_scalar(value: object, field: str) -> AttributeValue | None:
+    """The wire value of a plain scalar (text, bytes, bool, number), else None."""
+    if isinstance(value, str):
+        # The text itself, also for str subclasses such as (str, Enum) members,
+        # whose str() may be "Class.member".
+        return {"S": str.__str__(value)}
+    if isinstance(value, bytes | bytearray):
+        return {"B": bytes(value)}
     if isinstance(value, bool):
         return {"BOOL": value}
-    if isinstance(value, str):
-        return {"S": value}
     if isinstance(value, int):
         return {"N": encode_int(value, field)}
     if isinstance(value, float):
         return {"N": encode_float(value, field)}
     if isinstance(value, Decimal):
         return {"N": encode_decimal(value, field)}
+    return None
+
+
+def encode_json(value: Any, field: str) -> AttributeValue:
+    """A JSON-like document (dict, list, str, number, bool, None) as a wire value."""
+    if value is None:
+        return {"NULL": True}
+    if not isinstance(value, bytes | bytearray):
+        scalar = encode_scalar(value, field)
+        if scalar is not None:
+            return scalar
     if isinstance(value, list | tuple):
         return {"L": [encode_json(item, field) for item in value]}
     if isinstance(value, dict):

@@ -96,9 +96,7 @@ class EntityInfo:
 
     def stored_attributes(self) -> set[str]:
         """Every attribute name an item of this entity may carry."""
-        names = {a.stored for a in self.attributes.values()}
-        if self.version is not None:
-            names.add(self.version)
+        names = self.data_attributes()
         for keys in self.keys.values():
             for source in (keys.pk, keys.sk):
                 if source is not None:

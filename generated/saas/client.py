@@ -4,8 +4,10 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator
 from datetime import date
+from typing import Literal, Self
 
 from dyngen_runtime import (
     Condition,
@@ -17,10 +19,33 @@ from dyngen_runtime import (
 )
 from dyngen_runtime.executor import Executor
 from dyngen_runtime.keys import key_str
+from dyngen_runtime.marshal import (
+    encode_datetime,
+    encode_int,
+)
 from dyngen_runtime.query import Page, QueryPlan
 from dyngen_runtime.sortkey import SortField
+from dyngen_runtime.update import (
+    UNSET,
+    FieldSpec,
+    IndexKeySpec,
+    Unset,
+    UpdateBuilder,
+    UpdateSpec,
+)
+from pydantic import AwareDatetime
 
-from .models import Project, Task, TaskFields, TaskStatus, Tenant, User
+from .models import (
+    Project,
+    ProjectStatus,
+    Task,
+    TaskFields,
+    TaskStatus,
+    Tenant,
+    TenantPlan,
+    User,
+    UserRole,
+)
 
 _TENANT_BY_DOMAIN = QueryPlan(
     entity="Tenant",
@@ -230,6 +255,55 @@ _TASK_OPEN_IN_TENANT = QueryPlan(
     ttl_projected=True,
 )
 
+_TENANT_UPDATE = UpdateSpec(
+    entity="Tenant",
+    fields={
+        "name": FieldSpec("name", lambda v: {"S": v}, False),
+        "domain": FieldSpec("domain", lambda v: {"S": v}, False),
+        "plan": FieldSpec("plan", lambda v: {"S": v.value}, False),
+        "created_at": FieldSpec(
+            "created_at",
+            lambda v: {"S": encode_datetime(v, "Tenant.created_at")},
+            False,
+        ),
+    },
+    indexes=(
+        IndexKeySpec(
+            "GSI1",
+            (
+                "GSI1PK",
+                "GSI1SK",
+            ),
+            frozenset({"domain"}),
+            lambda v, pk, sk: (
+                "DOMAIN#" + key_str(v.domain, "", "Tenant.domain"),
+                "TENANT",
+            ),
+        ),
+    ),
+    version="version",
+)
+
+
+class TenantUpdate(UpdateBuilder[Tenant]):
+    """Changes to one Tenant; send them with :meth:`execute`."""
+
+    def set(
+        self,
+        *,
+        name: str | Unset = UNSET,
+        domain: str | Unset = UNSET,
+        plan: TenantPlan | Unset = UNSET,
+        created_at: AwareDatetime | Unset = UNSET,
+    ) -> Self:
+        """Set attributes; None removes an optional one, an empty set removes a set."""
+        return self._set(
+            name=name,
+            domain=domain,
+            plan=plan,
+            created_at=created_at,
+        )
+
 
 class TenantRepository(EntityRepository[Tenant]):
     """Reads and writes Tenant items."""
@@ -242,6 +316,19 @@ class TenantRepository(EntityRepository[Tenant]):
     ) -> Tenant | None:
         """The item with this key, or None."""
         return self._get(Tenant.key(tenant_id=tenant_id), consistent=consistent)
+
+    def update(
+        self,
+        *,
+        tenant_id: str,
+    ) -> TenantUpdate:
+        """Start an update of the item with this key; finish with ``.execute()``."""
+        return TenantUpdate(
+            self,
+            _TENANT_UPDATE,
+            Tenant.key(tenant_id=tenant_id),
+            {"tenant_id": tenant_id},
+        )
 
     def delete(
         self,
@@ -270,6 +357,60 @@ class TenantRepository(EntityRepository[Tenant]):
         )
 
 
+_USER_UPDATE = UpdateSpec(
+    entity="User",
+    fields={
+        "email": FieldSpec("email", lambda v: {"S": v}, False),
+        "name": FieldSpec("name", lambda v: {"S": v}, False),
+        "role": FieldSpec("role", lambda v: {"S": v.value}, False),
+        "last_login_at": FieldSpec(
+            "last_login_at",
+            lambda v: {"S": encode_datetime(v, "User.last_login_at")},
+            False,
+        ),
+    },
+    indexes=(
+        IndexKeySpec(
+            "GSI1",
+            (
+                "GSI1PK",
+                "GSI1SK",
+            ),
+            frozenset({"email"}),
+            lambda v, pk, sk: (
+                "EMAIL#" + key_str(v.email, "", "User.email"),
+                "USER",
+            ),
+        ),
+    ),
+    version="version",
+)
+
+
+class UserUpdate(UpdateBuilder[User]):
+    """Changes to one User; send them with :meth:`execute`."""
+
+    def set(
+        self,
+        *,
+        email: str | Unset = UNSET,
+        name: str | Unset = UNSET,
+        role: UserRole | Unset = UNSET,
+        last_login_at: AwareDatetime | Unset | None = UNSET,
+    ) -> Self:
+        """Set attributes; None removes an optional one, an empty set removes a set."""
+        return self._set(
+            email=email,
+            name=name,
+            role=role,
+            last_login_at=last_login_at,
+        )
+
+    def remove(self, *names: Literal["last_login_at"]) -> Self:
+        """Remove optional attributes."""
+        return self._remove(*names)
+
+
 class UserRepository(EntityRepository[User]):
     """Reads and writes User items."""
 
@@ -283,6 +424,20 @@ class UserRepository(EntityRepository[User]):
         """The item with this key, or None."""
         return self._get(
             User.key(tenant_id=tenant_id, user_id=user_id), consistent=consistent
+        )
+
+    def update(
+        self,
+        *,
+        tenant_id: str,
+        user_id: str,
+    ) -> UserUpdate:
+        """Start an update of the item with this key; finish with ``.execute()``."""
+        return UserUpdate(
+            self,
+            _USER_UPDATE,
+            User.key(tenant_id=tenant_id, user_id=user_id),
+            {"tenant_id": tenant_id, "user_id": user_id},
         )
 
     def delete(
@@ -362,6 +517,53 @@ class UserRepository(EntityRepository[User]):
         )
 
 
+_PROJECT_UPDATE = UpdateSpec(
+    entity="Project",
+    fields={
+        "name": FieldSpec("name", lambda v: {"S": v}, False),
+        "status": FieldSpec("status", lambda v: {"S": v.value}, False),
+        "created_at": FieldSpec(
+            "created_at",
+            lambda v: {"S": encode_datetime(v, "Project.created_at")},
+            False,
+        ),
+    },
+    indexes=(
+        IndexKeySpec(
+            "GSI1",
+            (
+                "GSI1PK",
+                "GSI1SK",
+            ),
+            frozenset({"project_id"}),
+            lambda v, pk, sk: (
+                "PROJECT#" + key_str(v.project_id, "", "Project.project_id"),
+                "PROJECT",
+            ),
+        ),
+    ),
+    version="version",
+)
+
+
+class ProjectUpdate(UpdateBuilder[Project]):
+    """Changes to one Project; send them with :meth:`execute`."""
+
+    def set(
+        self,
+        *,
+        name: str | Unset = UNSET,
+        status: ProjectStatus | Unset = UNSET,
+        created_at: AwareDatetime | Unset = UNSET,
+    ) -> Self:
+        """Set attributes; None removes an optional one, an empty set removes a set."""
+        return self._set(
+            name=name,
+            status=status,
+            created_at=created_at,
+        )
+
+
 class ProjectRepository(EntityRepository[Project]):
     """Reads and writes Project items."""
 
@@ -376,6 +578,20 @@ class ProjectRepository(EntityRepository[Project]):
         return self._get(
             Project.key(tenant_id=tenant_id, project_id=project_id),
             consistent=consistent,
+        )
+
+    def update(
+        self,
+        *,
+        tenant_id: str,
+        project_id: str,
+    ) -> ProjectUpdate:
+        """Start an update of the item with this key; finish with ``.execute()``."""
+        return ProjectUpdate(
+            self,
+            _PROJECT_UPDATE,
+            Project.key(tenant_id=tenant_id, project_id=project_id),
+            {"tenant_id": tenant_id, "project_id": project_id},
         )
 
     def delete(
@@ -455,6 +671,115 @@ class ProjectRepository(EntityRepository[Project]):
         )
 
 
+_TASK_UPDATE = UpdateSpec(
+    entity="Task",
+    fields={
+        "title": FieldSpec("title", lambda v: {"S": v}, False),
+        "status": FieldSpec("status", lambda v: {"S": v.value}, False),
+        "priority": FieldSpec(
+            "priority", lambda v: {"N": encode_int(v, "Task.priority")}, False
+        ),
+        "assignee_id": FieldSpec("assignee_id", lambda v: {"S": v}, False),
+        "due_on": FieldSpec("due_on", lambda v: {"S": v.isoformat()}, False),
+        "labels": FieldSpec("labels", lambda v: {"SS": list(v)}, True),
+    },
+    indexes=(
+        IndexKeySpec(
+            "GSI1",
+            (
+                "GSI1PK",
+                "GSI1SK",
+            ),
+            frozenset({"project_id", "status", "task_id"}),
+            lambda v, pk, sk: (
+                "PROJECT#" + key_str(v.project_id, "", "Task.project_id"),
+                "TASK#"
+                + key_str(v.status.value, "#", "Task.status")
+                + "#"
+                + key_str(v.task_id, "", "Task.task_id"),
+            ),
+        ),
+        IndexKeySpec(
+            "GSI2",
+            (
+                "GSI2PK",
+                "GSI2SK",
+            ),
+            frozenset({"assignee_id", "task_id", "tenant_id"}),
+            lambda v, pk, sk: (
+                "ASSIGNEE#"
+                + key_str(v.tenant_id, "#", "Task.tenant_id")
+                + "#"
+                + key_str(v.assignee_id, "", "Task.assignee_id"),
+                "TASK#" + key_str(v.task_id, "", "Task.task_id"),
+            ),
+        ),
+        IndexKeySpec(
+            "LSI1",
+            ("LSI1SK",),
+            frozenset({"due_on", "task_id"}),
+            lambda v, pk, sk: (
+                "DUE#"
+                + v.due_on.isoformat()
+                + "#"
+                + key_str(v.task_id, "", "Task.task_id"),
+            ),
+        ),
+    ),
+    version="version",
+)
+
+
+class TaskUpdate(UpdateBuilder[Task]):
+    """Changes to one Task; send them with :meth:`execute`."""
+
+    def set(
+        self,
+        *,
+        title: str | Unset = UNSET,
+        status: TaskStatus | Unset = UNSET,
+        priority: int | Unset = UNSET,
+        assignee_id: str | Unset | None = UNSET,
+        due_on: date | Unset | None = UNSET,
+        labels: builtins.set[str] | Unset | None = UNSET,
+    ) -> Self:
+        """Set attributes; None removes an optional one, an empty set removes a set."""
+        return self._set(
+            title=title,
+            status=status,
+            priority=priority,
+            assignee_id=assignee_id,
+            due_on=due_on,
+            labels=labels,
+        )
+
+    def add(
+        self,
+        *,
+        priority: int | Unset = UNSET,
+        labels: builtins.set[str] | Unset = UNSET,
+    ) -> Self:
+        """Add to numbers, or add elements to sets (DynamoDB ADD)."""
+        return self._add(
+            priority=priority,
+            labels=labels,
+        )
+
+    def delete(
+        self,
+        *,
+        labels: builtins.set[str] | Unset = UNSET,
+    ) -> Self:
+        """Remove elements from sets (DynamoDB DELETE)."""
+        return self._delete(
+            labels=labels,
+        )
+
+    def remove(self, *names: Literal["assignee_id", "due_on", "labels"]) -> Self:
+        """Remove optional attributes."""
+        return self._remove(*names)
+
+
 class TaskRepository(EntityRepository[Task]):
     """Reads and writes Task items."""
 
@@ -470,6 +795,21 @@ class TaskRepository(EntityRepository[Task]):
         return self._get(
             Task.key(tenant_id=tenant_id, project_id=project_id, task_id=task_id),
             consistent=consistent,
+        )
+
+    def update(
+        self,
+        *,
+        tenant_id: str,
+        project_id: str,
+        task_id: str,
+    ) -> TaskUpdate:
+        """Start an update of the item with this key; finish with ``.execute()``."""
+        return TaskUpdate(
+            self,
+            _TASK_UPDATE,
+            Task.key(tenant_id=tenant_id, project_id=project_id, task_id=task_id),
+            {"tenant_id": tenant_id, "project_id": project_id, "task_id": task_id},
         )
 
     def delete(

@@ -4,7 +4,10 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator
+from decimal import Decimal
+from typing import Literal, Self
 
 from dyngen_runtime import (
     Condition,
@@ -15,13 +18,34 @@ from dyngen_runtime import (
     TableSchema,
 )
 from dyngen_runtime.executor import Executor
-from dyngen_runtime.keys import key_str
-from dyngen_runtime.marshal import encode_datetime
+from dyngen_runtime.keys import key_str, shard_of
+from dyngen_runtime.marshal import (
+    encode_datetime,
+    encode_decimal,
+    encode_int,
+    encode_ttl,
+)
 from dyngen_runtime.query import Page, QueryPlan
 from dyngen_runtime.sortkey import SortField
+from dyngen_runtime.update import (
+    UNSET,
+    FieldSpec,
+    IndexKeySpec,
+    Unset,
+    UpdateBuilder,
+    UpdateSpec,
+)
 from pydantic import AwareDatetime
 
-from .models import Customer, Order, OrderFields, OrderStatus
+from .models import (
+    Customer,
+    CustomerAddress,
+    CustomerStatus,
+    Order,
+    OrderFields,
+    OrderLines,
+    OrderStatus,
+)
 
 _CUSTOMER_BY_EMAIL = QueryPlan(
     entity="Customer",
@@ -170,6 +194,97 @@ _ORDER_PENDING_FOR_CUSTOMER = QueryPlan(
     ttl_projected=True,
 )
 
+_CUSTOMER_UPDATE = UpdateSpec(
+    entity="Customer",
+    fields={
+        "email": FieldSpec("email", lambda v: {"S": v}, False),
+        "name": FieldSpec("name", lambda v: {"S": v}, False),
+        "status": FieldSpec("status", lambda v: {"S": v.value}, False),
+        "created_at": FieldSpec(
+            "created_at",
+            lambda v: {"S": encode_datetime(v, "Customer.created_at")},
+            False,
+        ),
+        "order_count": FieldSpec(
+            "order_count", lambda v: {"N": encode_int(v, "Customer.order_count")}, False
+        ),
+        "tags": FieldSpec("tags", lambda v: {"SS": list(v)}, True),
+        "address": FieldSpec("address", lambda v: {"M": v.to_map()}, False),
+        "expires_at": FieldSpec(
+            "expires_at", lambda v: {"N": encode_ttl(v, "Customer.expires_at")}, False
+        ),
+    },
+    indexes=(
+        IndexKeySpec(
+            "GSI1",
+            (
+                "GSI1PK",
+                "GSI1SK",
+            ),
+            frozenset({"email"}),
+            lambda v, pk, sk: (
+                "EMAIL#" + key_str(v.email, "", "Customer.email"),
+                "CUSTOMER",
+            ),
+        ),
+    ),
+    version="version",
+)
+
+
+class CustomerUpdate(UpdateBuilder[Customer]):
+    """Changes to one Customer; send them with :meth:`execute`."""
+
+    def set(
+        self,
+        *,
+        email: str | Unset = UNSET,
+        name: str | Unset = UNSET,
+        status: CustomerStatus | Unset = UNSET,
+        created_at: AwareDatetime | Unset = UNSET,
+        order_count: int | Unset = UNSET,
+        tags: builtins.set[str] | Unset | None = UNSET,
+        address: CustomerAddress | Unset | None = UNSET,
+        expires_at: AwareDatetime | Unset | None = UNSET,
+    ) -> Self:
+        """Set attributes; None removes an optional one, an empty set removes a set."""
+        return self._set(
+            email=email,
+            name=name,
+            status=status,
+            created_at=created_at,
+            order_count=order_count,
+            tags=tags,
+            address=address,
+            expires_at=expires_at,
+        )
+
+    def add(
+        self,
+        *,
+        order_count: int | Unset = UNSET,
+        tags: builtins.set[str] | Unset = UNSET,
+    ) -> Self:
+        """Add to numbers, or add elements to sets (DynamoDB ADD)."""
+        return self._add(
+            order_count=order_count,
+            tags=tags,
+        )
+
+    def delete(
+        self,
+        *,
+        tags: builtins.set[str] | Unset = UNSET,
+    ) -> Self:
+        """Remove elements from sets (DynamoDB DELETE)."""
+        return self._delete(
+            tags=tags,
+        )
+
+    def remove(self, *names: Literal["tags", "address", "expires_at"]) -> Self:
+        """Remove optional attributes."""
+        return self._remove(*names)
+
 
 class CustomerRepository(EntityRepository[Customer]):
     """Reads and writes Customer items."""
@@ -182,6 +297,19 @@ class CustomerRepository(EntityRepository[Customer]):
     ) -> Customer | None:
         """The item with this key, or None."""
         return self._get(Customer.key(customer_id=customer_id), consistent=consistent)
+
+    def update(
+        self,
+        *,
+        customer_id: str,
+    ) -> CustomerUpdate:
+        """Start an update of the item with this key; finish with ``.execute()``."""
+        return CustomerUpdate(
+            self,
+            _CUSTOMER_UPDATE,
+            Customer.key(customer_id=customer_id),
+            {"customer_id": customer_id},
+        )
 
     def delete(
         self,
@@ -210,6 +338,96 @@ class CustomerRepository(EntityRepository[Customer]):
         )
 
 
+_ORDER_UPDATE = UpdateSpec(
+    entity="Order",
+    fields={
+        "status": FieldSpec("status", lambda v: {"S": v.value}, False),
+        "total": FieldSpec(
+            "total", lambda v: {"N": encode_decimal(v, "Order.total")}, False
+        ),
+        "notes": FieldSpec("notes", lambda v: {"S": v}, False),
+        "lines": FieldSpec(
+            "lines", lambda v: {"L": [{"M": x0.to_map()} for x0 in v]}, False
+        ),
+    },
+    indexes=(
+        IndexKeySpec(
+            "GSI1",
+            (
+                "GSI1PK",
+                "GSI1SK",
+            ),
+            frozenset({"order_id"}),
+            lambda v, pk, sk: (
+                "ORDER#" + key_str(v.order_id, "", "Order.order_id"),
+                "ORDER",
+            ),
+        ),
+        IndexKeySpec(
+            "GSI2",
+            (
+                "GSI2PK",
+                "GSI2SK",
+            ),
+            frozenset({"placed_at", "status"}),
+            lambda v, pk, sk: (
+                "STATUS#"
+                + key_str(v.status.value, "#", "Order.status")
+                + "#"
+                + shard_of(pk, sk, 8),
+                encode_datetime(v.placed_at, "Order.placed_at"),
+            ),
+        ),
+        IndexKeySpec(
+            "LSI1",
+            ("LSI1SK",),
+            frozenset({"placed_at", "status"}),
+            lambda v, pk, sk: (
+                "ORDERSTATUS#"
+                + key_str(v.status.value, "#", "Order.status")
+                + "#"
+                + encode_datetime(v.placed_at, "Order.placed_at"),
+            ),
+        ),
+    ),
+    version="version",
+)
+
+
+class OrderUpdate(UpdateBuilder[Order]):
+    """Changes to one Order; send them with :meth:`execute`."""
+
+    def set(
+        self,
+        *,
+        status: OrderStatus | Unset = UNSET,
+        total: Decimal | Unset = UNSET,
+        notes: str | Unset | None = UNSET,
+        lines: list[OrderLines] | Unset = UNSET,
+    ) -> Self:
+        """Set attributes; None removes an optional one, an empty set removes a set."""
+        return self._set(
+            status=status,
+            total=total,
+            notes=notes,
+            lines=lines,
+        )
+
+    def add(
+        self,
+        *,
+        total: Decimal | Unset = UNSET,
+    ) -> Self:
+        """Add to numbers, or add elements to sets (DynamoDB ADD)."""
+        return self._add(
+            total=total,
+        )
+
+    def remove(self, *names: Literal["notes"]) -> Self:
+        """Remove optional attributes."""
+        return self._remove(*names)
+
+
 class OrderRepository(EntityRepository[Order]):
     """Reads and writes Order items."""
 
@@ -225,6 +443,21 @@ class OrderRepository(EntityRepository[Order]):
         return self._get(
             Order.key(customer_id=customer_id, placed_at=placed_at, order_id=order_id),
             consistent=consistent,
+        )
+
+    def update(
+        self,
+        *,
+        customer_id: str,
+        placed_at: AwareDatetime,
+        order_id: str,
+    ) -> OrderUpdate:
+        """Start an update of the item with this key; finish with ``.execute()``."""
+        return OrderUpdate(
+            self,
+            _ORDER_UPDATE,
+            Order.key(customer_id=customer_id, placed_at=placed_at, order_id=order_id),
+            {"customer_id": customer_id, "placed_at": placed_at, "order_id": order_id},
         )
 
     def delete(

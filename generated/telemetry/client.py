@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Literal, Self
 
 from dyngen_runtime import (
     Condition,
@@ -15,13 +16,34 @@ from dyngen_runtime import (
     TableSchema,
 )
 from dyngen_runtime.executor import Executor
-from dyngen_runtime.keys import key_int, key_str
-from dyngen_runtime.marshal import encode_datetime
+from dyngen_runtime.keys import key_int, key_str, shard_of
+from dyngen_runtime.marshal import (
+    encode_datetime,
+    encode_float,
+    encode_json,
+    encode_ttl,
+)
 from dyngen_runtime.query import Page, QueryPlan
 from dyngen_runtime.sortkey import SortField
-from pydantic import AwareDatetime
+from dyngen_runtime.update import (
+    UNSET,
+    FieldSpec,
+    IndexKeySpec,
+    Unset,
+    UpdateBuilder,
+    UpdateSpec,
+)
+from pydantic import AwareDatetime, JsonValue
 
-from .models import Alert, Device, Reading, ReadingMetric, Site
+from .models import (
+    Alert,
+    AlertSeverity,
+    Device,
+    DeviceKind,
+    Reading,
+    ReadingMetric,
+    Site,
+)
 
 _DEVICE_AT_SITE = QueryPlan(
     entity="Device",
@@ -134,6 +156,45 @@ _ALERT_FOR_DEVICE = QueryPlan(
     ttl_projected=True,
 )
 
+_SITE_UPDATE = UpdateSpec(
+    entity="Site",
+    fields={
+        "name": FieldSpec("name", lambda v: {"S": v}, False),
+        "timezone": FieldSpec("timezone", lambda v: {"S": v}, False),
+    },
+    indexes=(
+        IndexKeySpec(
+            "GSI2",
+            (
+                "GSI2PK",
+                "GSI2SK",
+            ),
+            frozenset({"site_id"}),
+            lambda v, pk, sk: (
+                "SITE#" + key_str(v.site_id, "", "Site.site_id"),
+                "SITE",
+            ),
+        ),
+    ),
+    version=None,
+)
+
+
+class SiteUpdate(UpdateBuilder[Site]):
+    """Changes to one Site; send them with :meth:`execute`."""
+
+    def set(
+        self,
+        *,
+        name: str | Unset = UNSET,
+        timezone: str | Unset = UNSET,
+    ) -> Self:
+        """Set attributes; None removes an optional one, an empty set removes a set."""
+        return self._set(
+            name=name,
+            timezone=timezone,
+        )
+
 
 class SiteRepository(EntityRepository[Site]):
     """Reads and writes Site items."""
@@ -147,6 +208,16 @@ class SiteRepository(EntityRepository[Site]):
         """The item with this key, or None."""
         return self._get(Site.key(site_id=site_id), consistent=consistent)
 
+    def update(
+        self,
+        *,
+        site_id: str,
+    ) -> SiteUpdate:
+        """Start an update of the item with this key; finish with ``.execute()``."""
+        return SiteUpdate(
+            self, _SITE_UPDATE, Site.key(site_id=site_id), {"site_id": site_id}
+        )
+
     def delete(
         self,
         *,
@@ -154,6 +225,72 @@ class SiteRepository(EntityRepository[Site]):
     ) -> Site | None:
         """Delete the item with this key; returns it as it was, or None."""
         return self._delete(Site.key(site_id=site_id))
+
+
+_DEVICE_UPDATE = UpdateSpec(
+    entity="Device",
+    fields={
+        "site_id": FieldSpec("site_id", lambda v: {"S": v}, False),
+        "kind": FieldSpec("kind", lambda v: {"S": v.value}, False),
+        "firmware": FieldSpec("firmware", lambda v: {"S": v}, False),
+        "installed_at": FieldSpec(
+            "installed_at",
+            lambda v: {"S": encode_datetime(v, "Device.installed_at")},
+            False,
+        ),
+        "last_seen_at": FieldSpec(
+            "last_seen_at",
+            lambda v: {"S": encode_datetime(v, "Device.last_seen_at")},
+            False,
+        ),
+        "settings": FieldSpec(
+            "settings", lambda v: encode_json(v, "Device.settings"), False
+        ),
+    },
+    indexes=(
+        IndexKeySpec(
+            "GSI2",
+            (
+                "GSI2PK",
+                "GSI2SK",
+            ),
+            frozenset({"device_id", "site_id"}),
+            lambda v, pk, sk: (
+                "SITE#" + key_str(v.site_id, "", "Device.site_id"),
+                "DEVICE#" + key_str(v.device_id, "", "Device.device_id"),
+            ),
+        ),
+    ),
+    version="version",
+)
+
+
+class DeviceUpdate(UpdateBuilder[Device]):
+    """Changes to one Device; send them with :meth:`execute`."""
+
+    def set(
+        self,
+        *,
+        site_id: str | Unset = UNSET,
+        kind: DeviceKind | Unset = UNSET,
+        firmware: str | Unset = UNSET,
+        installed_at: AwareDatetime | Unset = UNSET,
+        last_seen_at: AwareDatetime | Unset | None = UNSET,
+        settings: JsonValue | Unset | None = UNSET,
+    ) -> Self:
+        """Set attributes; None removes an optional one, an empty set removes a set."""
+        return self._set(
+            site_id=site_id,
+            kind=kind,
+            firmware=firmware,
+            installed_at=installed_at,
+            last_seen_at=last_seen_at,
+            settings=settings,
+        )
+
+    def remove(self, *names: Literal["last_seen_at", "settings"]) -> Self:
+        """Remove optional attributes."""
+        return self._remove(*names)
 
 
 class DeviceRepository(EntityRepository[Device]):
@@ -167,6 +304,19 @@ class DeviceRepository(EntityRepository[Device]):
     ) -> Device | None:
         """The item with this key, or None."""
         return self._get(Device.key(device_id=device_id), consistent=consistent)
+
+    def update(
+        self,
+        *,
+        device_id: str,
+    ) -> DeviceUpdate:
+        """Start an update of the item with this key; finish with ``.execute()``."""
+        return DeviceUpdate(
+            self,
+            _DEVICE_UPDATE,
+            Device.key(device_id=device_id),
+            {"device_id": device_id},
+        )
 
     def delete(
         self,
@@ -224,6 +374,72 @@ class DeviceRepository(EntityRepository[Device]):
         )
 
 
+_READING_UPDATE = UpdateSpec(
+    entity="Reading",
+    fields={
+        "value": FieldSpec(
+            "value", lambda v: {"N": encode_float(v, "Reading.value")}, False
+        ),
+        "unit": FieldSpec("unit", lambda v: {"S": v}, False),
+        "expires_at": FieldSpec(
+            "expires_at", lambda v: {"N": encode_ttl(v, "Reading.expires_at")}, False
+        ),
+    },
+    indexes=(
+        IndexKeySpec(
+            "GSI1",
+            (
+                "GSI1PK",
+                "GSI1SK",
+            ),
+            frozenset({"device_id", "metric", "recorded_at"}),
+            lambda v, pk, sk: (
+                "METRIC#"
+                + key_str(v.metric.value, "#", "Reading.metric")
+                + "#"
+                + shard_of(pk, sk, 16),
+                encode_datetime(v.recorded_at, "Reading.recorded_at")
+                + "#"
+                + key_str(v.device_id, "", "Reading.device_id"),
+            ),
+        ),
+    ),
+    version=None,
+)
+
+
+class ReadingUpdate(UpdateBuilder[Reading]):
+    """Changes to one Reading; send them with :meth:`execute`."""
+
+    def set(
+        self,
+        *,
+        value: float | Unset = UNSET,
+        unit: str | Unset = UNSET,
+        expires_at: AwareDatetime | Unset | None = UNSET,
+    ) -> Self:
+        """Set attributes; None removes an optional one, an empty set removes a set."""
+        return self._set(
+            value=value,
+            unit=unit,
+            expires_at=expires_at,
+        )
+
+    def add(
+        self,
+        *,
+        value: float | Unset = UNSET,
+    ) -> Self:
+        """Add to numbers, or add elements to sets (DynamoDB ADD)."""
+        return self._add(
+            value=value,
+        )
+
+    def remove(self, *names: Literal["expires_at"]) -> Self:
+        """Remove optional attributes."""
+        return self._remove(*names)
+
+
 class ReadingRepository(EntityRepository[Reading]):
     """Reads and writes Reading items."""
 
@@ -239,6 +455,21 @@ class ReadingRepository(EntityRepository[Reading]):
         return self._get(
             Reading.key(device_id=device_id, recorded_at=recorded_at, metric=metric),
             consistent=consistent,
+        )
+
+    def update(
+        self,
+        *,
+        device_id: str,
+        recorded_at: AwareDatetime,
+        metric: ReadingMetric,
+    ) -> ReadingUpdate:
+        """Start an update of the item with this key; finish with ``.execute()``."""
+        return ReadingUpdate(
+            self,
+            _READING_UPDATE,
+            Reading.key(device_id=device_id, recorded_at=recorded_at, metric=metric),
+            {"device_id": device_id, "recorded_at": recorded_at, "metric": metric},
         )
 
     def delete(
@@ -367,6 +598,45 @@ class ReadingRepository(EntityRepository[Reading]):
         )
 
 
+_ALERT_UPDATE = UpdateSpec(
+    entity="Alert",
+    fields={
+        "severity": FieldSpec("severity", lambda v: {"S": v.value}, False),
+        "message": FieldSpec("message", lambda v: {"S": v}, False),
+        "resolved": FieldSpec("resolved", lambda v: {"BOOL": v}, False),
+        "expires_at": FieldSpec(
+            "expires_at", lambda v: {"N": encode_ttl(v, "Alert.expires_at")}, False
+        ),
+    },
+    indexes=(),
+    version="version",
+)
+
+
+class AlertUpdate(UpdateBuilder[Alert]):
+    """Changes to one Alert; send them with :meth:`execute`."""
+
+    def set(
+        self,
+        *,
+        severity: AlertSeverity | Unset = UNSET,
+        message: str | Unset = UNSET,
+        resolved: bool | Unset = UNSET,
+        expires_at: AwareDatetime | Unset | None = UNSET,
+    ) -> Self:
+        """Set attributes; None removes an optional one, an empty set removes a set."""
+        return self._set(
+            severity=severity,
+            message=message,
+            resolved=resolved,
+            expires_at=expires_at,
+        )
+
+    def remove(self, *names: Literal["expires_at"]) -> Self:
+        """Remove optional attributes."""
+        return self._remove(*names)
+
+
 class AlertRepository(EntityRepository[Alert]):
     """Reads and writes Alert items."""
 
@@ -382,6 +652,21 @@ class AlertRepository(EntityRepository[Alert]):
         return self._get(
             Alert.key(device_id=device_id, raised_at=raised_at, seq=seq),
             consistent=consistent,
+        )
+
+    def update(
+        self,
+        *,
+        device_id: str,
+        raised_at: AwareDatetime,
+        seq: int,
+    ) -> AlertUpdate:
+        """Start an update of the item with this key; finish with ``.execute()``."""
+        return AlertUpdate(
+            self,
+            _ALERT_UPDATE,
+            Alert.key(device_id=device_id, raised_at=raised_at, seq=seq),
+            {"device_id": device_id, "raised_at": raised_at, "seq": seq},
         )
 
     def delete(

@@ -38,6 +38,7 @@ from dyngen.ir.model import (
     ModuleIR,
     NestedModelIR,
     ParamIR,
+    UpdateIR,
 )
 from dyngen.ir.semantics import (
     AccessPatternInfo,
@@ -68,6 +69,7 @@ from dyngen.schema.model import (
 from dyngen.schema.source import Path, Source, SourceMap
 
 RT = "dyngen_runtime"
+_BUILTIN_SET = re.compile(r"\bset\[")
 _INDEX_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 MAX_LOCAL_INDEXES = 5
 MAX_GLOBAL_INDEXES = 20
@@ -641,6 +643,7 @@ class _ModuleBuilder(_Builder):
         )
         client_imports.add(RT + ".executor", "Executor")
         client_imports.add(".models", *(e.class_name for e in entities))
+        client_imports.add("typing", "Literal", "Self")
         if any(e.access_patterns for e in entities):
             client_imports.add(RT + ".query", "Page")
             client_imports.add(RT, "Condition")
@@ -907,6 +910,9 @@ class _ModuleBuilder(_Builder):
         )
         field_refs = self.field_refs(name, attributes, version)
         patterns = self.patterns(name, decl, attributes, templates, indexes)
+        update = self.update_ir(
+            name, attributes, templates, indexes, version, key_params
+        )
         class_name = name
         repository = decl.repository or names.repository_name(name)
         if not names.is_identifier(repository) or repository.startswith("_"):
@@ -943,6 +949,7 @@ class _ModuleBuilder(_Builder):
             fields_class=f"{class_name}Fields",
             field_refs=field_refs,
             access_patterns=patterns,
+            update=update,
         )
 
     def field_refs(
@@ -973,6 +980,103 @@ class _ModuleBuilder(_Builder):
                 )
             )
         return tuple(refs)
+
+    def update_ir(
+        self,
+        name: str,
+        attributes: dict[str, Attribute],
+        templates: dict[tuple[str, str], KeyTemplate | Attribute],
+        indexes: dict[str, Index],
+        version: str | None,
+        key_params: tuple[ParamIR, ...],
+    ) -> UpdateIR:
+        """The update builder: which fields each action takes, and index keys."""
+        imports = self.client_imports
+        primary: set[str] = set()
+        keyed: set[str] = set()
+        for (index_name, _), source in templates.items():
+            fields = (
+                set(source.fields) if isinstance(source, KeyTemplate) else {source.name}
+            )
+            keyed |= fields
+            if index_name == "primary":
+                primary |= fields
+        set_params: list[ParamIR] = []
+        add_params: list[ParamIR] = []
+        delete_params: list[ParamIR] = []
+        removable: list[str] = []
+        field_specs: list[str] = []
+        for attribute in attributes.values():
+            if attribute.name in primary or attribute.name == version:
+                continue
+            codec = self.codec(attribute, q(f"{name}.{attribute.name}"), imports)
+            if attribute.type.kind in ("enum", "object") or (
+                attribute.type.innermost.kind in ("enum", "object")
+            ):
+                imports.add(".models", attribute.class_name)
+            optional = not attribute.required
+            # Inside the builder class, ``set`` names its method: spell the type.
+            element = _BUILTIN_SET.sub("builtins.set[", codec.annotation)
+            if element != codec.annotation:
+                imports.add_module("builtins")
+            annotation = f"{element} | Unset" + (" | None" if optional else "")
+            set_params.append(ParamIR(attribute.name, annotation))
+            kind = attribute.type.kind
+            if attribute.name not in keyed and (
+                kind in ("int", "decimal", "float") or codec.is_set
+            ):
+                add_params.append(ParamIR(attribute.name, f"{element} | Unset"))
+            if attribute.name not in keyed and codec.is_set:
+                delete_params.append(ParamIR(attribute.name, f"{element} | Unset"))
+            if optional:
+                removable.append(q(attribute.name))
+            field_specs.append(
+                f"{q(attribute.name)}: FieldSpec({q(attribute.stored)}, "
+                f"lambda v: {codec.encode('v', 0)}, {codec.is_set})"
+            )
+        index_specs: list[str] = []
+        for index in indexes.values():
+            if index.kind == "primary":
+                continue
+            roles = ("sk",) if index.kind == "local" else ("pk", "sk")
+            sources = [templates.get((index.name, role)) for role in roles]
+            if not all(isinstance(t, KeyTemplate) for t in sources):
+                continue  # plain-attribute keys are updated as the attribute itself
+            keys = [t for t in sources if isinstance(t, KeyTemplate)]
+            attribute_names = [
+                getattr(index, role) for role in roles if getattr(index, role)
+            ]
+            key_fields = sorted({f for t in keys for f in t.fields})
+            renders = ", ".join(
+                self.render(name, t, attributes, "v.", imports) for t in keys
+            )
+            index_specs.append(
+                f"IndexKeySpec({q(index.name)}, "
+                f"({''.join(q(a) + ', ' for a in attribute_names)}), "
+                f"frozenset({{{', '.join(q(f) for f in key_fields)}}}), "
+                f"lambda v, pk, sk: ({renders},))"
+            )
+        imports.add(RT + ".update", "FieldSpec", "IndexKeySpec", "UpdateSpec", "Unset")
+        imports.add(RT + ".update", "UNSET", "UpdateBuilder")
+        spec_name = f"_{names.snake_case(name).upper()}_UPDATE"
+        spec = (
+            f"UpdateSpec(entity={q(name)}, "
+            f"fields={{{', '.join(field_specs)}}}, "
+            f"indexes=({''.join(i + ', ' for i in index_specs)}), "
+            f"version={q(version) if version else None})"
+        )
+        return UpdateIR(
+            class_name=f"{name}Update",
+            spec_name=spec_name,
+            spec_source=spec,
+            set_params=tuple(set_params),
+            add_params=tuple(add_params),
+            delete_params=tuple(delete_params),
+            removable=tuple(removable),
+            key_values="{"
+            + ", ".join(f"{q(p.name)}: {p.name}" for p in key_params)
+            + "}",
+        )
 
     def patterns(
         self,
@@ -1685,6 +1789,9 @@ class _ModuleBuilder(_Builder):
             claim(entity.class_name, f"entity {entity.name}", path)
             claim(entity.fields_class, f"the fields of {entity.name}", path)
             claim(entity.repository_class, f"the repository of {entity.name}", path)
+            claim(
+                entity.update.class_name, f"the update builder of {entity.name}", path
+            )
         for enum in self.enums:
             claim(enum.class_name, f"the enum {enum.class_name}", enum.path)
         for nested in self.nested:

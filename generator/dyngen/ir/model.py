@@ -101,6 +101,20 @@ class AccessPatternIR:
 
 
 @dataclass(frozen=True)
+class UpdateIR:
+    """The typed update builder of one entity."""
+
+    class_name: str
+    spec_name: str  # module-level constant holding the UpdateSpec
+    spec_source: str
+    set_params: tuple[ParamIR, ...]
+    add_params: tuple[ParamIR, ...]
+    delete_params: tuple[ParamIR, ...]
+    removable: tuple[str, ...]  # Python string literals of optional fields
+    key_values: str  # dict source of the primary-key fields, for the builder
+
+
+@dataclass(frozen=True)
 class EntityIR:
     """One entity: its model, keys and repository."""
 
@@ -123,6 +137,7 @@ class EntityIR:
     fields_class: str
     field_refs: tuple[FieldRefIR, ...]
     access_patterns: tuple[AccessPatternIR, ...]
+    update: UpdateIR
 
 
 @dataclass(frozen=True)

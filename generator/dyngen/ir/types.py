@@ -82,14 +82,19 @@ class Imports:
     """The exact import set of one generated module."""
 
     names: dict[str, set[str]] = field(default_factory=dict)
+    modules: set[str] = field(default_factory=set)
 
     def add(self, module: str, *names: str) -> None:
         """Import ``names`` from ``module``."""
         self.names.setdefault(module, set()).update(names)
 
+    def add_module(self, module: str) -> None:
+        """``import module``."""
+        self.modules.add(module)
+
     def lines(self) -> tuple[str, ...]:
-        """``from module import a, b`` lines, sorted (ruff sorts them again)."""
-        return tuple(
+        """Import lines, sorted (ruff sorts them again)."""
+        return tuple(f"import {module}" for module in sorted(self.modules)) + tuple(
             f"from {module} import {', '.join(sorted(names))}"
             for module, names in sorted(self.names.items())
         )

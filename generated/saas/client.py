@@ -313,9 +313,14 @@ class TenantRepository(EntityRepository[Tenant]):
         *,
         tenant_id: str,
         consistent: bool = False,
+        include_expired: bool = False,
     ) -> Tenant | None:
-        """The item with this key, or None."""
-        return self._get(Tenant.key(tenant_id=tenant_id), consistent=consistent)
+        """The item with this key, or None (also when its TTL has passed)."""
+        return self._get(
+            Tenant.key(tenant_id=tenant_id),
+            consistent=consistent,
+            include_expired=include_expired,
+        )
 
     def update(
         self,
@@ -334,9 +339,18 @@ class TenantRepository(EntityRepository[Tenant]):
         self,
         *,
         tenant_id: str,
+        condition: Condition | None = None,
+        if_version: int | None = None,
     ) -> Tenant | None:
-        """Delete the item with this key; returns it as it was, or None."""
-        return self._delete(Tenant.key(tenant_id=tenant_id))
+        """Delete the item with this key; returns it as it was, or None.
+
+        With ``condition`` (or ``if_version``) the item is deleted only if it holds.
+        """
+        return self._delete(
+            Tenant.key(tenant_id=tenant_id),
+            condition=condition,
+            if_version=if_version,
+        )
 
     def by_domain(
         self,
@@ -420,10 +434,13 @@ class UserRepository(EntityRepository[User]):
         tenant_id: str,
         user_id: str,
         consistent: bool = False,
+        include_expired: bool = False,
     ) -> User | None:
-        """The item with this key, or None."""
+        """The item with this key, or None (also when its TTL has passed)."""
         return self._get(
-            User.key(tenant_id=tenant_id, user_id=user_id), consistent=consistent
+            User.key(tenant_id=tenant_id, user_id=user_id),
+            consistent=consistent,
+            include_expired=include_expired,
         )
 
     def update(
@@ -445,9 +462,18 @@ class UserRepository(EntityRepository[User]):
         *,
         tenant_id: str,
         user_id: str,
+        condition: Condition | None = None,
+        if_version: int | None = None,
     ) -> User | None:
-        """Delete the item with this key; returns it as it was, or None."""
-        return self._delete(User.key(tenant_id=tenant_id, user_id=user_id))
+        """Delete the item with this key; returns it as it was, or None.
+
+        With ``condition`` (or ``if_version``) the item is deleted only if it holds.
+        """
+        return self._delete(
+            User.key(tenant_id=tenant_id, user_id=user_id),
+            condition=condition,
+            if_version=if_version,
+        )
 
     def in_tenant(
         self,
@@ -573,11 +599,13 @@ class ProjectRepository(EntityRepository[Project]):
         tenant_id: str,
         project_id: str,
         consistent: bool = False,
+        include_expired: bool = False,
     ) -> Project | None:
-        """The item with this key, or None."""
+        """The item with this key, or None (also when its TTL has passed)."""
         return self._get(
             Project.key(tenant_id=tenant_id, project_id=project_id),
             consistent=consistent,
+            include_expired=include_expired,
         )
 
     def update(
@@ -599,9 +627,18 @@ class ProjectRepository(EntityRepository[Project]):
         *,
         tenant_id: str,
         project_id: str,
+        condition: Condition | None = None,
+        if_version: int | None = None,
     ) -> Project | None:
-        """Delete the item with this key; returns it as it was, or None."""
-        return self._delete(Project.key(tenant_id=tenant_id, project_id=project_id))
+        """Delete the item with this key; returns it as it was, or None.
+
+        With ``condition`` (or ``if_version``) the item is deleted only if it holds.
+        """
+        return self._delete(
+            Project.key(tenant_id=tenant_id, project_id=project_id),
+            condition=condition,
+            if_version=if_version,
+        )
 
     def in_tenant(
         self,
@@ -790,11 +827,13 @@ class TaskRepository(EntityRepository[Task]):
         project_id: str,
         task_id: str,
         consistent: bool = False,
+        include_expired: bool = False,
     ) -> Task | None:
-        """The item with this key, or None."""
+        """The item with this key, or None (also when its TTL has passed)."""
         return self._get(
             Task.key(tenant_id=tenant_id, project_id=project_id, task_id=task_id),
             consistent=consistent,
+            include_expired=include_expired,
         )
 
     def update(
@@ -818,10 +857,17 @@ class TaskRepository(EntityRepository[Task]):
         tenant_id: str,
         project_id: str,
         task_id: str,
+        condition: Condition | None = None,
+        if_version: int | None = None,
     ) -> Task | None:
-        """Delete the item with this key; returns it as it was, or None."""
+        """Delete the item with this key; returns it as it was, or None.
+
+        With ``condition`` (or ``if_version``) the item is deleted only if it holds.
+        """
         return self._delete(
-            Task.key(tenant_id=tenant_id, project_id=project_id, task_id=task_id)
+            Task.key(tenant_id=tenant_id, project_id=project_id, task_id=task_id),
+            condition=condition,
+            if_version=if_version,
         )
 
     def in_project(

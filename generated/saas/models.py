@@ -90,6 +90,8 @@ class Tenant(EntityModel):
         ),
         version_field="version",
         version_attribute="version",
+        type_attribute="_type",
+        ttl_attribute=None,
     )
     fields: ClassVar[type[TenantFields]] = TenantFields
 
@@ -186,6 +188,8 @@ class User(EntityModel):
         ),
         version_field="version",
         version_attribute="version",
+        type_attribute="_type",
+        ttl_attribute=None,
     )
     fields: ClassVar[type[UserFields]] = UserFields
 
@@ -289,6 +293,8 @@ class Project(EntityModel):
         ),
         version_field="version",
         version_attribute="version",
+        type_attribute="_type",
+        ttl_attribute=None,
     )
     fields: ClassVar[type[ProjectFields]] = ProjectFields
 
@@ -394,6 +400,8 @@ class Task(EntityModel):
         ),
         version_field="version",
         version_attribute="version",
+        type_attribute="_type",
+        ttl_attribute=None,
     )
     fields: ClassVar[type[TaskFields]] = TaskFields
 

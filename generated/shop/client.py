@@ -294,9 +294,14 @@ class CustomerRepository(EntityRepository[Customer]):
         *,
         customer_id: str,
         consistent: bool = False,
+        include_expired: bool = False,
     ) -> Customer | None:
-        """The item with this key, or None."""
-        return self._get(Customer.key(customer_id=customer_id), consistent=consistent)
+        """The item with this key, or None (also when its TTL has passed)."""
+        return self._get(
+            Customer.key(customer_id=customer_id),
+            consistent=consistent,
+            include_expired=include_expired,
+        )
 
     def update(
         self,
@@ -315,9 +320,18 @@ class CustomerRepository(EntityRepository[Customer]):
         self,
         *,
         customer_id: str,
+        condition: Condition | None = None,
+        if_version: int | None = None,
     ) -> Customer | None:
-        """Delete the item with this key; returns it as it was, or None."""
-        return self._delete(Customer.key(customer_id=customer_id))
+        """Delete the item with this key; returns it as it was, or None.
+
+        With ``condition`` (or ``if_version``) the item is deleted only if it holds.
+        """
+        return self._delete(
+            Customer.key(customer_id=customer_id),
+            condition=condition,
+            if_version=if_version,
+        )
 
     def by_email(
         self,
@@ -438,11 +452,13 @@ class OrderRepository(EntityRepository[Order]):
         placed_at: AwareDatetime,
         order_id: str,
         consistent: bool = False,
+        include_expired: bool = False,
     ) -> Order | None:
-        """The item with this key, or None."""
+        """The item with this key, or None (also when its TTL has passed)."""
         return self._get(
             Order.key(customer_id=customer_id, placed_at=placed_at, order_id=order_id),
             consistent=consistent,
+            include_expired=include_expired,
         )
 
     def update(
@@ -466,10 +482,17 @@ class OrderRepository(EntityRepository[Order]):
         customer_id: str,
         placed_at: AwareDatetime,
         order_id: str,
+        condition: Condition | None = None,
+        if_version: int | None = None,
     ) -> Order | None:
-        """Delete the item with this key; returns it as it was, or None."""
+        """Delete the item with this key; returns it as it was, or None.
+
+        With ``condition`` (or ``if_version``) the item is deleted only if it holds.
+        """
         return self._delete(
-            Order.key(customer_id=customer_id, placed_at=placed_at, order_id=order_id)
+            Order.key(customer_id=customer_id, placed_at=placed_at, order_id=order_id),
+            condition=condition,
+            if_version=if_version,
         )
 
     def for_customer(

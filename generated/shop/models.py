@@ -161,6 +161,8 @@ class Customer(EntityModel):
         ),
         version_field="version",
         version_attribute="version",
+        type_attribute="_type",
+        ttl_attribute="expires_at",
     )
     fields: ClassVar[type[CustomerFields]] = CustomerFields
 
@@ -287,6 +289,8 @@ class Order(EntityModel):
         ),
         version_field="version",
         version_attribute="version",
+        type_attribute="_type",
+        ttl_attribute=None,
     )
     fields: ClassVar[type[OrderFields]] = OrderFields
 

@@ -204,9 +204,14 @@ class SiteRepository(EntityRepository[Site]):
         *,
         site_id: str,
         consistent: bool = False,
+        include_expired: bool = False,
     ) -> Site | None:
-        """The item with this key, or None."""
-        return self._get(Site.key(site_id=site_id), consistent=consistent)
+        """The item with this key, or None (also when its TTL has passed)."""
+        return self._get(
+            Site.key(site_id=site_id),
+            consistent=consistent,
+            include_expired=include_expired,
+        )
 
     def update(
         self,
@@ -222,9 +227,16 @@ class SiteRepository(EntityRepository[Site]):
         self,
         *,
         site_id: str,
+        condition: Condition | None = None,
     ) -> Site | None:
-        """Delete the item with this key; returns it as it was, or None."""
-        return self._delete(Site.key(site_id=site_id))
+        """Delete the item with this key; returns it as it was, or None.
+
+        With ``condition`` (or ``if_version``) the item is deleted only if it holds.
+        """
+        return self._delete(
+            Site.key(site_id=site_id),
+            condition=condition,
+        )
 
 
 _DEVICE_UPDATE = UpdateSpec(
@@ -301,9 +313,14 @@ class DeviceRepository(EntityRepository[Device]):
         *,
         device_id: str,
         consistent: bool = False,
+        include_expired: bool = False,
     ) -> Device | None:
-        """The item with this key, or None."""
-        return self._get(Device.key(device_id=device_id), consistent=consistent)
+        """The item with this key, or None (also when its TTL has passed)."""
+        return self._get(
+            Device.key(device_id=device_id),
+            consistent=consistent,
+            include_expired=include_expired,
+        )
 
     def update(
         self,
@@ -322,9 +339,18 @@ class DeviceRepository(EntityRepository[Device]):
         self,
         *,
         device_id: str,
+        condition: Condition | None = None,
+        if_version: int | None = None,
     ) -> Device | None:
-        """Delete the item with this key; returns it as it was, or None."""
-        return self._delete(Device.key(device_id=device_id))
+        """Delete the item with this key; returns it as it was, or None.
+
+        With ``condition`` (or ``if_version``) the item is deleted only if it holds.
+        """
+        return self._delete(
+            Device.key(device_id=device_id),
+            condition=condition,
+            if_version=if_version,
+        )
 
     def at_site(
         self,
@@ -450,11 +476,13 @@ class ReadingRepository(EntityRepository[Reading]):
         recorded_at: AwareDatetime,
         metric: ReadingMetric,
         consistent: bool = False,
+        include_expired: bool = False,
     ) -> Reading | None:
-        """The item with this key, or None."""
+        """The item with this key, or None (also when its TTL has passed)."""
         return self._get(
             Reading.key(device_id=device_id, recorded_at=recorded_at, metric=metric),
             consistent=consistent,
+            include_expired=include_expired,
         )
 
     def update(
@@ -478,10 +506,15 @@ class ReadingRepository(EntityRepository[Reading]):
         device_id: str,
         recorded_at: AwareDatetime,
         metric: ReadingMetric,
+        condition: Condition | None = None,
     ) -> Reading | None:
-        """Delete the item with this key; returns it as it was, or None."""
+        """Delete the item with this key; returns it as it was, or None.
+
+        With ``condition`` (or ``if_version``) the item is deleted only if it holds.
+        """
         return self._delete(
-            Reading.key(device_id=device_id, recorded_at=recorded_at, metric=metric)
+            Reading.key(device_id=device_id, recorded_at=recorded_at, metric=metric),
+            condition=condition,
         )
 
     def for_device(
@@ -647,11 +680,13 @@ class AlertRepository(EntityRepository[Alert]):
         raised_at: AwareDatetime,
         seq: int,
         consistent: bool = False,
+        include_expired: bool = False,
     ) -> Alert | None:
-        """The item with this key, or None."""
+        """The item with this key, or None (also when its TTL has passed)."""
         return self._get(
             Alert.key(device_id=device_id, raised_at=raised_at, seq=seq),
             consistent=consistent,
+            include_expired=include_expired,
         )
 
     def update(
@@ -675,10 +710,17 @@ class AlertRepository(EntityRepository[Alert]):
         device_id: str,
         raised_at: AwareDatetime,
         seq: int,
+        condition: Condition | None = None,
+        if_version: int | None = None,
     ) -> Alert | None:
-        """Delete the item with this key; returns it as it was, or None."""
+        """Delete the item with this key; returns it as it was, or None.
+
+        With ``condition`` (or ``if_version``) the item is deleted only if it holds.
+        """
         return self._delete(
-            Alert.key(device_id=device_id, raised_at=raised_at, seq=seq)
+            Alert.key(device_id=device_id, raised_at=raised_at, seq=seq),
+            condition=condition,
+            if_version=if_version,
         )
 
     def for_device(

@@ -71,6 +71,8 @@ class Site(EntityModel):
         ),
         version_field=None,
         version_attribute=None,
+        type_attribute="_type",
+        ttl_attribute=None,
     )
     fields: ClassVar[type[SiteFields]] = SiteFields
 
@@ -165,6 +167,8 @@ class Device(EntityModel):
         ),
         version_field="version",
         version_attribute="version",
+        type_attribute="_type",
+        ttl_attribute=None,
     )
     fields: ClassVar[type[DeviceFields]] = DeviceFields
 
@@ -281,6 +285,8 @@ class Reading(EntityModel):
         ),
         version_field=None,
         version_attribute=None,
+        type_attribute="_type",
+        ttl_attribute="expires_at",
     )
     fields: ClassVar[type[ReadingFields]] = ReadingFields
 
@@ -409,6 +415,8 @@ class Alert(EntityModel):
         ),
         version_field="version",
         version_attribute="version",
+        type_attribute="_type",
+        ttl_attribute="expires_at",
     )
     fields: ClassVar[type[AlertFields]] = AlertFields
 

@@ -7,10 +7,20 @@ policy lives: optimistic locking, create-only conditions, error decoding.
 
 from __future__ import annotations
 
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from dyngen_runtime.errors import ConditionFailedError, VersionConflictError
+from dyngen_runtime.errors import (
+    ConditionFailedError,
+    ValidationError,
+    VersionConflictError,
+)
 from dyngen_runtime.executor import Executor
+from dyngen_runtime.expressions import Condition, Placeholders
 from dyngen_runtime.model import EntityModel
 from dyngen_runtime.query import QueryRunner
 from dyngen_runtime.wire import Item
@@ -34,13 +44,7 @@ class EntityRepository(Generic[M]):
         Versioned entities are written at version 1. Returns the model as stored.
         """
         stored = model._with_version(1) if self._entity.version_field else model
-        self._put(
-            stored,
-            "attribute_not_exists(#pk)",
-            {"#pk": self._pk_attribute},
-            None,
-            conflict=ConditionFailedError,
-        )
+        self._put(stored, *self._absent(), conflict=ConditionFailedError)
         return stored
 
     def put(self, model: M) -> M:
@@ -57,13 +61,7 @@ class EntityRepository(Generic[M]):
         version = model._version()
         stored = model._with_version(version + 1)
         if version == 0:
-            self._put(
-                stored,
-                "attribute_not_exists(#pk)",
-                {"#pk": self._pk_attribute},
-                None,
-                conflict=VersionConflictError,
-            )
+            self._put(stored, *self._absent(), conflict=VersionConflictError)
         else:
             self._put(
                 stored,
@@ -73,6 +71,23 @@ class EntityRepository(Generic[M]):
                 conflict=VersionConflictError,
             )
         return stored
+
+    def _absent(self) -> tuple[str, dict[str, str], dict[str, Any] | None]:
+        """The condition "no live item has this key": an expired one may be replaced."""
+        ttl = self._entity.ttl_attribute
+        if ttl is None:
+            return "attribute_not_exists(#pk)", {"#pk": self._pk_attribute}, None
+        return (
+            "attribute_not_exists(#pk) OR #ttl < :now",
+            {"#pk": self._pk_attribute, "#ttl": ttl},
+            {":now": {"N": str(int(time.time()))}},
+        )
+
+    def _expired(self, item: Item) -> bool:
+        ttl = self._entity.ttl_attribute
+        if ttl is None or ttl not in item:
+            return False
+        return int(Decimal(item[ttl]["N"])) <= int(time.time())
 
     def _version_attribute(self) -> str:
         attribute = self._entity.version_attribute
@@ -119,7 +134,9 @@ class EntityRepository(Generic[M]):
             attempts=error.attempts,
         )
 
-    def _get(self, key: Item, *, consistent: bool) -> M | None:
+    def _get(
+        self, key: Item, *, consistent: bool, include_expired: bool = False
+    ) -> M | None:
         params: dict[str, Any] = {
             "TableName": self._executor.table_name,
             "Key": key,
@@ -127,17 +144,152 @@ class EntityRepository(Generic[M]):
         if consistent:
             params["ConsistentRead"] = True
         raw = self._executor.call("GetItem", params).get("Item")
-        if raw is None:
+        if raw is None or (not include_expired and self._expired(raw)):
             return None
         return self._model.from_item(raw)
 
-    def _delete(self, key: Item) -> M | None:
+    def _delete(
+        self,
+        key: Item,
+        *,
+        condition: Condition | None = None,
+        if_version: int | None = None,
+    ) -> M | None:
         params: dict[str, Any] = {
             "TableName": self._executor.table_name,
             "Key": key,
             "ReturnValues": "ALL_OLD",
         }
-        raw = self._executor.call("DeleteItem", params).get("Attributes")
+        ph = Placeholders()
+        terms = []
+        if if_version is not None:
+            stored = {"N": str(if_version)}
+            terms.append(f"{ph.name(self._version_attribute())} = {ph.value(stored)}")
+        if condition is not None:
+            terms.append(f"({condition.render(ph)})")
+        if terms:
+            params["ConditionExpression"] = " AND ".join(terms)
+            params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+            ph.apply(params)
+        try:
+            raw = self._executor.call("DeleteItem", params).get("Attributes")
+        except ConditionFailedError as error:
+            version_failed = if_version is not None and (
+                error.raw_item is None
+                or error.raw_item.get(self._version_attribute())
+                != {"N": str(if_version)}
+            )
+            cls = VersionConflictError if version_failed else ConditionFailedError
+            raise self._conflict(error, cls) from None
         if raw is None:
             return None
         return self._model.from_item(raw)
+
+    def scan(
+        self,
+        *,
+        filter: Condition | None = None,
+        segments: int = 1,
+        consistent: bool = False,
+        include_expired: bool = False,
+    ) -> Iterator[M]:
+        """Every item of this entity in the table (only this entity's items).
+
+        ``segments > 1`` scans in parallel threads (DynamoDB's parallel scan);
+        items then arrive in no particular order. Pages are read lazily.
+        """
+        if segments < 1:
+            raise ValidationError(f"{self._entity.name}: segments must be at least 1")
+        requests = [
+            self._scan_params(filter, segment, segments, consistent, include_expired)
+            for segment in range(segments)
+        ]
+        if segments == 1:
+            for raw in self._scan_pages(requests[0]):
+                yield self._model.from_item(raw)
+            return
+        yield from (
+            self._model.from_item(raw) for raw in _parallel(self._scan_pages, requests)
+        )
+
+    def _scan_params(
+        self,
+        filter: Condition | None,
+        segment: int,
+        segments: int,
+        consistent: bool,
+        include_expired: bool,
+    ) -> dict[str, Any]:
+        ph = Placeholders()
+        type_value = {"S": self._entity.type_value}
+        terms = [f"{ph.name(self._entity.type_attribute)} = {ph.value(type_value)}"]
+        if filter is not None:
+            terms.append(f"({filter.render(ph)})")
+        ttl = self._entity.ttl_attribute
+        if ttl is not None and not include_expired:
+            name, now = ph.name(ttl), ph.value({"N": str(int(time.time()))})
+            terms.append(f"(attribute_not_exists({name}) OR {name} > {now})")
+        params: dict[str, Any] = {
+            "TableName": self._executor.table_name,
+            "FilterExpression": " AND ".join(terms),
+        }
+        if segments > 1:
+            params["Segment"] = segment
+            params["TotalSegments"] = segments
+        if consistent:
+            params["ConsistentRead"] = True
+        ph.apply(params)
+        return params
+
+    def _scan_pages(self, params: dict[str, Any]) -> Iterator[Item]:
+        request = dict(params)
+        while True:
+            response = self._executor.call("Scan", request)
+            yield from response.get("Items", [])
+            start = response.get("LastEvaluatedKey")
+            if start is None:
+                return
+            request["ExclusiveStartKey"] = start
+
+
+_DONE = object()
+
+
+def _parallel(
+    pages: Callable[[dict[str, Any]], Iterator[Item]], requests: list[dict[str, Any]]
+) -> Iterator[Item]:
+    """Items of every request, read in one thread each, as they arrive."""
+    results: queue.Queue[Any] = queue.Queue(maxsize=1000)
+    stop = threading.Event()
+
+    def run(request: dict[str, Any]) -> None:
+        try:
+            for item in pages(request):
+                if stop.is_set():
+                    return
+                results.put(item)
+        except BaseException as error:  # handed to the consumer, raised there
+            results.put(error)
+        finally:
+            results.put(_DONE)
+
+    threads = [threading.Thread(target=run, args=(r,), daemon=True) for r in requests]
+    for thread in threads:
+        thread.start()
+    running = len(threads)
+    try:
+        while running:
+            item = results.get()
+            if item is _DONE:
+                running -= 1
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                yield item
+    finally:
+        stop.set()
+        while any(t.is_alive() for t in threads):
+            try:
+                results.get_nowait()
+            except queue.Empty:
+                threading.Event().wait(0.001)

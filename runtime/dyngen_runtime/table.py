@@ -104,3 +104,5 @@ class EntityInfo:
     key_attributes: tuple[str, ...]
     version_field: str | None = None
     version_attribute: str | None = None
+    type_attribute: str = "_type"
+    ttl_attribute: str | None = None

@@ -644,6 +644,7 @@ class _ModuleBuilder(_Builder):
         client_imports.add(RT + ".executor", "Executor")
         client_imports.add(".models", *(e.class_name for e in entities))
         client_imports.add("typing", "Literal", "Self")
+        client_imports.add(RT, "Condition")
         if any(e.access_patterns for e in entities):
             client_imports.add(RT + ".query", "Page")
             client_imports.add(RT, "Condition")
@@ -920,12 +921,17 @@ class _ModuleBuilder(_Builder):
                 (*path, "repository"), f"repository '{repository}' is not an identifier"
             )
         key_attributes = [table.pk] + ([table.sk] if table.sk else [])
+        ttl = next(
+            (a.stored for a in attributes.values() if a.type.kind == "ttl"), None
+        )
         version_stored = q(version) if version else None
         info = (
             f"EntityInfo(name={q(name)}, type_value={q(decl.type_value or name)}, "
             f"key_attributes=({''.join(q(k) + ', ' for k in key_attributes)}), "
             f"version_field={q(version) if version else None}, "
-            f"version_attribute={version_stored})"
+            f"version_attribute={version_stored}, "
+            f"type_attribute={q(table.type_attribute)}, "
+            f"ttl_attribute={q(ttl) if ttl else None})"
         )
         return EntityIR(
             name=name,

@@ -90,6 +90,22 @@ def shop(backend: Backend) -> Any:
     return backend.client(Shop)
 
 
+@pytest.fixture
+def backend_saas(backend: Backend) -> Any:
+    """A client of the committed ``generated.saas`` on a fresh table."""
+    from generated.saas import Saas
+
+    return backend.client(Saas)
+
+
+@pytest.fixture
+def backend_telemetry(backend: Backend) -> Any:
+    """A client of the committed ``generated.telemetry`` on a fresh table."""
+    from generated.telemetry import Telemetry
+
+    return backend.client(Telemetry)
+
+
 def run_cli(*argv: str) -> tuple[int, str, str]:
     """Run ``dyngen`` in process; return (exit code, stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()

@@ -2,7 +2,11 @@
 # Rebuild with: dyngen build schemas/
 """Typed access to the `saas` table."""
 
-from .client import Saas
+from .client import (
+    ProjectWithTasks,
+    Saas,
+    TenantOverview,
+)
 from .models import (
     Project,
     ProjectStatus,
@@ -17,10 +21,12 @@ from .models import (
 __all__ = [
     "Project",
     "ProjectStatus",
+    "ProjectWithTasks",
     "Saas",
     "Task",
     "TaskStatus",
     "Tenant",
+    "TenantOverview",
     "TenantPlan",
     "User",
     "UserRole",

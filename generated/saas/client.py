@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Literal, Self
 
@@ -17,6 +18,7 @@ from dyngen_runtime import (
     TableClient,
     TableSchema,
 )
+from dyngen_runtime.collection import CollectionPlan, read_collection
 from dyngen_runtime.executor import Executor
 from dyngen_runtime.keys import key_str
 from dyngen_runtime.marshal import (
@@ -1082,6 +1084,110 @@ class TaskRepository(EntityRepository[Task]):
         )
 
 
+_COLLECTION_PROJECT_WITH_TASKS = CollectionPlan(
+    name="project_with_tasks",
+    index="GSI1",
+    pk_attribute="GSI1PK",
+    type_attribute="_type",
+    members={"Project": Project.from_item, "Task": Task.from_item},
+    fetch_full_items=False,
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+)
+
+
+@dataclass
+class ProjectWithTasks:
+    """The result of collection `project_with_tasks`. One query on index GSI1: GSI1PK = "PROJECT#{project_id}"."""
+
+    project: Project | None
+    tasks: list[Task]
+    cursor: str | None
+
+
+_COLLECTION_TENANT_OVERVIEW = CollectionPlan(
+    name="tenant_overview",
+    index=None,
+    pk_attribute="PK",
+    type_attribute="_type",
+    members={
+        "Tenant": Tenant.from_item,
+        "User": User.from_item,
+        "Project": Project.from_item,
+    },
+    fetch_full_items=False,
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+)
+
+
+@dataclass
+class TenantOverview:
+    """The result of collection `tenant_overview`. One query on the table: PK = "TENANT#{tenant_id}"."""
+
+    tenant: Tenant | None
+    users: list[User]
+    projects: list[Project]
+    cursor: str | None
+
+
+class SaasCollections:
+    """Cross-entity queries: each reads one partition and decodes every member."""
+
+    def __init__(self, executor: Executor) -> None:
+        self._executor = executor
+
+    def project_with_tasks(
+        self,
+        project_id: str,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> ProjectWithTasks:
+        """One query on index GSI1: GSI1PK = "PROJECT#{project_id}"."""
+        page = read_collection(
+            self._executor,
+            _COLLECTION_PROJECT_WITH_TASKS,
+            "PROJECT#" + key_str(project_id, "", "Project.project_id"),
+            limit=limit,
+            cursor=cursor,
+            consistent=False,
+        )
+        return ProjectWithTasks(
+            project=next(iter(page.items["Project"]), None),
+            tasks=page.items["Task"],
+            cursor=page.cursor,
+        )
+
+    def tenant_overview(
+        self,
+        tenant_id: str,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+        consistent: bool = False,
+    ) -> TenantOverview:
+        """One query on the table: PK = "TENANT#{tenant_id}"."""
+        page = read_collection(
+            self._executor,
+            _COLLECTION_TENANT_OVERVIEW,
+            "TENANT#" + key_str(tenant_id, "", "Tenant.tenant_id"),
+            limit=limit,
+            cursor=cursor,
+            consistent=consistent,
+        )
+        return TenantOverview(
+            tenant=next(iter(page.items["Tenant"]), None),
+            users=page.items["User"],
+            projects=page.items["Project"],
+            cursor=page.cursor,
+        )
+
+
 class Saas(TableClient):
     """The `saas` table: one repository per entity."""
 
@@ -1130,3 +1236,4 @@ class Saas(TableClient):
         self.users = UserRepository(executor, User)
         self.projects = ProjectRepository(executor, Project)
         self.tasks = TaskRepository(executor, Task)
+        self.collections = SaasCollections(executor)

@@ -2,7 +2,10 @@
 # Rebuild with: dyngen build schemas/
 """Typed access to the `shop` table."""
 
-from .client import Shop
+from .client import (
+    CustomerWithOrders,
+    Shop,
+)
 from .models import (
     Customer,
     CustomerAddress,
@@ -16,6 +19,7 @@ __all__ = [
     "Customer",
     "CustomerAddress",
     "CustomerStatus",
+    "CustomerWithOrders",
     "Order",
     "OrderLines",
     "OrderStatus",

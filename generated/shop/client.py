@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, Self
 
@@ -17,6 +18,7 @@ from dyngen_runtime import (
     TableClient,
     TableSchema,
 )
+from dyngen_runtime.collection import CollectionPlan, read_collection
 from dyngen_runtime.executor import Executor
 from dyngen_runtime.keys import key_str, shard_of
 from dyngen_runtime.marshal import (
@@ -730,6 +732,59 @@ class OrderRepository(EntityRepository[Order]):
         )
 
 
+_COLLECTION_CUSTOMER_WITH_ORDERS = CollectionPlan(
+    name="customer_with_orders",
+    index=None,
+    pk_attribute="PK",
+    type_attribute="_type",
+    members={"Customer": Customer.from_item, "Order": Order.from_item},
+    fetch_full_items=False,
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+)
+
+
+@dataclass
+class CustomerWithOrders:
+    """The result of collection `customer_with_orders`. One query on the table: PK = "CUSTOMER#{customer_id}"."""
+
+    customer: Customer | None
+    orders: list[Order]
+    cursor: str | None
+
+
+class ShopCollections:
+    """Cross-entity queries: each reads one partition and decodes every member."""
+
+    def __init__(self, executor: Executor) -> None:
+        self._executor = executor
+
+    def customer_with_orders(
+        self,
+        customer_id: str,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+        consistent: bool = False,
+    ) -> CustomerWithOrders:
+        """One query on the table: PK = "CUSTOMER#{customer_id}"."""
+        page = read_collection(
+            self._executor,
+            _COLLECTION_CUSTOMER_WITH_ORDERS,
+            "CUSTOMER#" + key_str(customer_id, "", "Customer.customer_id"),
+            limit=limit,
+            cursor=cursor,
+            consistent=consistent,
+        )
+        return CustomerWithOrders(
+            customer=next(iter(page.items["Customer"]), None),
+            orders=page.items["Order"],
+            cursor=page.cursor,
+        )
+
+
 class Shop(TableClient):
     """The `shop` table: one repository per entity."""
 
@@ -781,3 +836,4 @@ class Shop(TableClient):
         super().__init__(executor)
         self.customers = CustomerRepository(executor, Customer)
         self.orders = OrderRepository(executor, Order)
+        self.collections = ShopCollections(executor)

@@ -2,7 +2,11 @@
 # Rebuild with: dyngen build schemas/
 """Typed access to the `telemetry` table."""
 
-from .client import Telemetry
+from .client import (
+    DeviceHistory,
+    SiteWithDevices,
+    Telemetry,
+)
 from .models import (
     Alert,
     AlertSeverity,
@@ -17,9 +21,11 @@ __all__ = [
     "Alert",
     "AlertSeverity",
     "Device",
+    "DeviceHistory",
     "DeviceKind",
     "Reading",
     "ReadingMetric",
     "Site",
+    "SiteWithDevices",
     "Telemetry",
 ]

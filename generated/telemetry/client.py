@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Literal, Self
 
 from dyngen_runtime import (
@@ -15,6 +16,7 @@ from dyngen_runtime import (
     TableClient,
     TableSchema,
 )
+from dyngen_runtime.collection import CollectionPlan, read_collection
 from dyngen_runtime.executor import Executor
 from dyngen_runtime.keys import key_int, key_str, shard_of
 from dyngen_runtime.marshal import (
@@ -775,6 +777,110 @@ class AlertRepository(EntityRepository[Alert]):
         )
 
 
+_COLLECTION_DEVICE_HISTORY = CollectionPlan(
+    name="device_history",
+    index=None,
+    pk_attribute="PK",
+    type_attribute="_type",
+    members={
+        "Device": Device.from_item,
+        "Reading": Reading.from_item,
+        "Alert": Alert.from_item,
+    },
+    fetch_full_items=False,
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+)
+
+
+@dataclass
+class DeviceHistory:
+    """The result of collection `device_history`. One query on the table: PK = "DEVICE#{device_id}"."""
+
+    device: Device | None
+    readings: list[Reading]
+    alerts: list[Alert]
+    cursor: str | None
+
+
+_COLLECTION_SITE_WITH_DEVICES = CollectionPlan(
+    name="site_with_devices",
+    index="GSI2",
+    pk_attribute="GSI2PK",
+    type_attribute="_type",
+    members={"Site": Site.from_item, "Device": Device.from_item},
+    fetch_full_items=False,
+    table_keys=(
+        "PK",
+        "SK",
+    ),
+)
+
+
+@dataclass
+class SiteWithDevices:
+    """The result of collection `site_with_devices`. One query on index GSI2: GSI2PK = "SITE#{site_id}"."""
+
+    site: Site | None
+    devices: list[Device]
+    cursor: str | None
+
+
+class TelemetryCollections:
+    """Cross-entity queries: each reads one partition and decodes every member."""
+
+    def __init__(self, executor: Executor) -> None:
+        self._executor = executor
+
+    def device_history(
+        self,
+        device_id: str,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+        consistent: bool = False,
+    ) -> DeviceHistory:
+        """One query on the table: PK = "DEVICE#{device_id}"."""
+        page = read_collection(
+            self._executor,
+            _COLLECTION_DEVICE_HISTORY,
+            "DEVICE#" + key_str(device_id, "", "Device.device_id"),
+            limit=limit,
+            cursor=cursor,
+            consistent=consistent,
+        )
+        return DeviceHistory(
+            device=next(iter(page.items["Device"]), None),
+            readings=page.items["Reading"],
+            alerts=page.items["Alert"],
+            cursor=page.cursor,
+        )
+
+    def site_with_devices(
+        self,
+        site_id: str,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> SiteWithDevices:
+        """One query on index GSI2: GSI2PK = "SITE#{site_id}"."""
+        page = read_collection(
+            self._executor,
+            _COLLECTION_SITE_WITH_DEVICES,
+            "SITE#" + key_str(site_id, "", "Site.site_id"),
+            limit=limit,
+            cursor=cursor,
+            consistent=False,
+        )
+        return SiteWithDevices(
+            site=next(iter(page.items["Site"]), None),
+            devices=page.items["Device"],
+            cursor=page.cursor,
+        )
+
+
 class Telemetry(TableClient):
     """The `telemetry` table: one repository per entity."""
 
@@ -823,3 +929,4 @@ class Telemetry(TableClient):
         self.devices = DeviceRepository(executor, Device)
         self.readings = ReadingRepository(executor, Reading)
         self.alerts = AlertRepository(executor, Alert)
+        self.collections = TelemetryCollections(executor)

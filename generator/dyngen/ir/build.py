@@ -28,6 +28,8 @@ from dyngen.ir.key_templates import (
 )
 from dyngen.ir.model import (
     AccessPatternIR,
+    CollectionIR,
+    CollectionMemberIR,
     EntityIR,
     EnumIR,
     EnumMemberIR,
@@ -160,6 +162,10 @@ class _Builder:
         self.models_imports = Imports()
         self.client_imports = Imports()
         self.index_infos: dict[str, IndexInfo] = {}
+        self.entity_templates: dict[
+            str,
+            tuple[dict[tuple[str, str], KeyTemplate | Attribute], dict[str, Attribute]],
+        ] = {}
         self.entity_infos: dict[str, EntityInfo] = {}
         self.key_types: dict[str, tuple[str, Path]] = {}
 
@@ -630,7 +636,8 @@ class _ModuleBuilder(_Builder):
                 )
             repositories[entity.repository_attr] = name
             entities.append(entity)
-        self.class_names(module, entities)
+        collections = self.collection_irs(indexes)
+        self.class_names(module, entities, collections)
         self.references(indexes)
         self.projections()
         self.collections()
@@ -661,6 +668,13 @@ class _ModuleBuilder(_Builder):
             + [names.pascal_case(module)]
         )
         client_class = names.pascal_case(module)
+        if collections:
+            client_imports.add(RT + ".collection", "CollectionPlan", "read_collection")
+            client_imports.add("dataclasses", "dataclass")
+        client_exports = tuple(
+            sorted([client_class, *(c.class_name for c in collections)])
+        )
+        exports = sorted([*exports, *(c.class_name for c in collections)])
         module_ir = ModuleIR(
             schema_path=self.source.path,
             rebuild_command=self.rebuild_command,
@@ -673,7 +687,10 @@ class _ModuleBuilder(_Builder):
             models_imports=self.models_imports.lines(),
             client_imports=client_imports.lines(),
             exports=tuple(exports),
-            model_exports=tuple(e for e in exports if e != client_class),
+            model_exports=tuple(e for e in exports if e not in client_exports),
+            client_exports=client_exports,
+            collections=tuple(collections),
+            collections_class=f"{client_class}Collections",
         )
         return Compiled(module_ir, self.schema_info(), self.source.positions)
 
@@ -903,6 +920,7 @@ class _ModuleBuilder(_Builder):
         templates = self.keys(name, decl, attributes, by_stored, indexes)
         if templates is None:
             return None
+        self.entity_templates[name] = (templates, attributes)
         self.entity_infos[name] = self.entity_info(
             name, decl, attributes, templates, version
         )
@@ -986,6 +1004,76 @@ class _ModuleBuilder(_Builder):
                 )
             )
         return tuple(refs)
+
+    def collection_irs(self, indexes: dict[str, Index]) -> list[CollectionIR]:
+        """Result classes and methods of the schema's collections."""
+        table = self.schema.table
+        found: list[CollectionIR] = []
+        for collection, spec in self.schema.collections.items():
+            index = indexes.get(spec.index)
+            members = [m for m in spec.members if m in self.entity_templates]
+            if index is None or not members or len(members) != len(spec.members):
+                continue  # reported elsewhere
+            pk_role_index = "primary" if index.kind == "local" else index.name
+            first_templates, first_attributes = self.entity_templates[members[0]]
+            pk = first_templates.get((pk_role_index, "pk"))
+            if pk is None:
+                continue
+            imports = self.client_imports
+            if isinstance(pk, KeyTemplate):
+                pk_params = tuple(
+                    self.key_param(first_attributes[f]) for f in pk.fields
+                )
+                partition = self.render(members[0], pk, first_attributes, "", imports)
+                pk_text = pk.text
+            else:
+                pk_params = (self.key_param(pk),)
+                partition = self.plain_text(members[0], pk, pk.name, imports)
+                pk_text = "{" + pk.name + "}"
+            fields: list[CollectionMemberIR] = []
+            decoders: list[str] = []
+            fetch = False
+            for member in members:
+                templates, _ = self.entity_templates[member]
+                sk = templates.get((index.name, "sk")) if index.sk else None
+                plural = sk is not None and not (
+                    isinstance(sk, KeyTemplate) and sk.is_constant
+                )
+                snake = names.snake_case(member)
+                type_value = spec_type_value(self.schema, member)
+                fields.append(
+                    CollectionMemberIR(
+                        names.plural(snake) if plural else snake,
+                        f"list[{member}]" if plural else f"{member} | None",
+                        q(type_value),
+                        plural,
+                    )
+                )
+                decoders.append(f"{q(type_value)}: {member}.from_item")
+                fetch = fetch or self.fetch_mode(member, index) == "batch_get"
+            plan_name = f"_COLLECTION_{collection.upper()}"
+            plan = (
+                f"CollectionPlan(name={q(collection)}, "
+                f"index={q(index.name) if index.kind != 'primary' else None}, "
+                f"pk_attribute={q(index.pk)}, type_attribute={q(table.type_attribute)}, "
+                f"members={{{', '.join(decoders)}}}, fetch_full_items={fetch}, "
+                f"table_keys=({''.join(q(k) + ', ' for k in (table.pk, table.sk) if k)}))"
+            )
+            where = "the table" if index.kind == "primary" else f"index {index.name}"
+            found.append(
+                CollectionIR(
+                    name=collection,
+                    class_name=names.pascal_case(collection),
+                    plan_name=plan_name,
+                    plan_source=plan,
+                    pk_params=pk_params,
+                    partition=partition,
+                    members=tuple(fields),
+                    consistent=index.kind in ("primary", "local"),
+                    doc=f"One query on {where}: {index.pk} = {q(pk_text)}.",
+                )
+            )
+        return found
 
     def update_ir(
         self,
@@ -1755,7 +1843,9 @@ class _ModuleBuilder(_Builder):
 
     # -- cross references ------------------------------------------------------
 
-    def class_names(self, module: str, entities: list[EntityIR]) -> None:
+    def class_names(
+        self, module: str, entities: list[EntityIR], collections: list[CollectionIR]
+    ) -> None:
         """Every class a module defines has its own name, and shadows no import.
 
         Of two clashing declarations, the one written later is reported.
@@ -1803,6 +1893,19 @@ class _ModuleBuilder(_Builder):
         for nested in self.nested:
             claim(
                 nested.class_name, f"the nested model {nested.class_name}", nested.path
+            )
+        for collection in collections:
+            path = ("collections", collection.name)
+            claim(
+                collection.class_name,
+                f"the result of collection {collection.name}",
+                path,
+            )
+        if collections:
+            claim(
+                f"{names.pascal_case(module)}Collections",
+                f"the collections of table {module}",
+                ("collections",),
             )
         positions = self.source.positions
         for claimed in sorted(claims, key=lambda c: positions.key(c[2])):

@@ -141,6 +141,31 @@ class EntityIR:
 
 
 @dataclass(frozen=True)
+class CollectionMemberIR:
+    """One field of a collection's result class."""
+
+    name: str  # snake_case: singular for a constant sort key, plural otherwise
+    annotation: str
+    type_value: str  # Python string literal
+    plural: bool
+
+
+@dataclass(frozen=True)
+class CollectionIR:
+    """``db.collections.<name>(...)`` and its typed result class."""
+
+    name: str
+    class_name: str
+    plan_name: str
+    plan_source: str
+    pk_params: tuple[ParamIR, ...]
+    partition: str  # expression: the partition-key text
+    members: tuple[CollectionMemberIR, ...]
+    consistent: bool
+    doc: str
+
+
+@dataclass(frozen=True)
 class ModuleIR:
     """One schema file's generated package."""
 
@@ -156,3 +181,6 @@ class ModuleIR:
     client_imports: tuple[str, ...]
     exports: tuple[str, ...]
     model_exports: tuple[str, ...]
+    client_exports: tuple[str, ...]
+    collections: tuple[CollectionIR, ...]
+    collections_class: str

@@ -39,6 +39,7 @@ from dyngen_runtime.errors import (
 )
 from dyngen_runtime.expressions import Condition, FieldRef
 from dyngen_runtime.model import EntityModel
+from dyngen_runtime.query import Page
 from dyngen_runtime.repository import EntityRepository
 from dyngen_runtime.table import EntityInfo, IndexSchema, TableSchema
 from dyngen_runtime.wire import AttributeValue, Item
@@ -82,6 +83,7 @@ __all__ = [
     "ItemSizeExceededError",
     "KeyTooLongError",
     "NotUniqueError",
+    "Page",
     "RetriesExhaustedError",
     "ServiceError",
     "SortCondition",

@@ -1,0 +1,5 @@
+from generated.shop import Shop
+
+
+def use(db: Shop) -> None:
+    db.customers.update(customer_id="c1").set(name=5).execute()

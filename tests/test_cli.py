@@ -112,7 +112,7 @@ def test_yaml_syntax_errors_are_dg001_with_position(workdir: Path) -> None:
     (workdir / "schemas/shop.yaml").write_text("dyngen: 1\ntable: {name: shop\n")
     code, _, err = run_cli("build", "schemas/")
     assert code == 1
-    assert err.startswith("schemas/shop.yaml:3:1: DG001 YAML syntax error")
+    assert err.startswith("schemas/shop.yaml:2:19: DG001 YAML syntax error")
 
 
 @pytest.mark.parametrize(

@@ -5,44 +5,121 @@ Generated modules import this package (never ``dyngen``) and check
 generated code fails at once with a clear message.
 """
 
-from dyngen_runtime.client import TableClient
-from dyngen_runtime.conditions import (
-    SortCondition,
-    begins_with,
-    between,
-    gt,
-    gte,
-    lt,
-    lte,
-)
-from dyngen_runtime.errors import (
-    AuthenticationError,
-    CircuitOpenError,
-    ConditionFailedError,
-    ConfigurationError,
-    DyngenError,
-    ExpressionError,
-    IdempotencyError,
-    ItemCollectionSizeLimitError,
-    ItemNotFoundError,
-    ItemSizeExceededError,
-    KeyTooLongError,
-    NotUniqueError,
-    RetriesExhaustedError,
-    ServiceError,
-    ThroughputError,
-    TransactionFailedError,
-    TransactionInProgressError,
-    TransactionLimitError,
-    ValidationError,
-    VersionConflictError,
-)
-from dyngen_runtime.expressions import Condition, FieldRef
-from dyngen_runtime.model import EntityModel
-from dyngen_runtime.query import Page
-from dyngen_runtime.repository import EntityRepository
-from dyngen_runtime.table import EntityInfo, IndexSchema, TableSchema
-from dyngen_runtime.wire import AttributeValue, Item
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dyngen_runtime.client import (
+        TableClient,
+    )
+    from dyngen_runtime.conditions import (
+        SortCondition,
+        begins_with,
+        between,
+        gt,
+        gte,
+        lt,
+        lte,
+    )
+    from dyngen_runtime.errors import (
+        AuthenticationError,
+        CircuitOpenError,
+        ConditionFailedError,
+        ConfigurationError,
+        DyngenError,
+        ExpressionError,
+        IdempotencyError,
+        ItemCollectionSizeLimitError,
+        ItemNotFoundError,
+        ItemSizeExceededError,
+        KeyTooLongError,
+        NotUniqueError,
+        RetriesExhaustedError,
+        ServiceError,
+        ThroughputError,
+        TransactionFailedError,
+        TransactionInProgressError,
+        TransactionLimitError,
+        ValidationError,
+        VersionConflictError,
+    )
+    from dyngen_runtime.expressions import (
+        Condition,
+        FieldRef,
+    )
+    from dyngen_runtime.model import (
+        EntityModel,
+    )
+    from dyngen_runtime.query import (
+        Page,
+    )
+    from dyngen_runtime.repository import (
+        EntityRepository,
+    )
+    from dyngen_runtime.table import (
+        EntityInfo,
+        IndexSchema,
+        TableSchema,
+    )
+    from dyngen_runtime.wire import (
+        AttributeValue,
+        Item,
+    )
+
+# Names resolve on first use, so importing a generated model (or the generator
+# reading ABI_VERSION) does not load boto3 and the client machinery.
+_EXPORTS: dict[str, str] = {
+    "AttributeValue": "dyngen_runtime.wire",
+    "AuthenticationError": "dyngen_runtime.errors",
+    "CircuitOpenError": "dyngen_runtime.errors",
+    "Condition": "dyngen_runtime.expressions",
+    "ConditionFailedError": "dyngen_runtime.errors",
+    "ConfigurationError": "dyngen_runtime.errors",
+    "DyngenError": "dyngen_runtime.errors",
+    "EntityInfo": "dyngen_runtime.table",
+    "EntityModel": "dyngen_runtime.model",
+    "EntityRepository": "dyngen_runtime.repository",
+    "ExpressionError": "dyngen_runtime.errors",
+    "FieldRef": "dyngen_runtime.expressions",
+    "IdempotencyError": "dyngen_runtime.errors",
+    "IndexSchema": "dyngen_runtime.table",
+    "Item": "dyngen_runtime.wire",
+    "ItemCollectionSizeLimitError": "dyngen_runtime.errors",
+    "ItemNotFoundError": "dyngen_runtime.errors",
+    "ItemSizeExceededError": "dyngen_runtime.errors",
+    "KeyTooLongError": "dyngen_runtime.errors",
+    "NotUniqueError": "dyngen_runtime.errors",
+    "Page": "dyngen_runtime.query",
+    "RetriesExhaustedError": "dyngen_runtime.errors",
+    "ServiceError": "dyngen_runtime.errors",
+    "SortCondition": "dyngen_runtime.conditions",
+    "TableClient": "dyngen_runtime.client",
+    "TableSchema": "dyngen_runtime.table",
+    "ThroughputError": "dyngen_runtime.errors",
+    "TransactionFailedError": "dyngen_runtime.errors",
+    "TransactionInProgressError": "dyngen_runtime.errors",
+    "TransactionLimitError": "dyngen_runtime.errors",
+    "ValidationError": "dyngen_runtime.errors",
+    "VersionConflictError": "dyngen_runtime.errors",
+    "begins_with": "dyngen_runtime.conditions",
+    "between": "dyngen_runtime.conditions",
+    "gt": "dyngen_runtime.conditions",
+    "gte": "dyngen_runtime.conditions",
+    "lt": "dyngen_runtime.conditions",
+    "lte": "dyngen_runtime.conditions",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dyngen_runtime' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 #: Bumped whenever generated code needs a runtime change; generated modules
 #: refuse to import against a runtime with another value.

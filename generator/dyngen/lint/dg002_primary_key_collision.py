@@ -7,25 +7,32 @@ from itertools import combinations
 
 from dyngen.ir.semantics import SchemaInfo
 from dyngen.lint.finding import Finding
-from dyngen.lint.keyspace import can_collide
+from dyngen.lint.keyspace import sequences_collide, token_sets
 
 CODE = "DG002"
 
 
 def check(schema: SchemaInfo) -> Iterator[Finding]:
     """Compare every pair of entities' primary keys."""
+    # Each entity's key texts are expanded once, then compared pairwise.
+    expanded = {
+        name: (
+            token_sets(keys.pk, entity) if keys.pk else [],
+            token_sets(keys.sk, entity) if keys.sk else None,
+        )
+        for name, entity in schema.entities.items()
+        if (keys := entity.keys.get("primary")) is not None and keys.pk is not None
+    }
     for first, second in combinations(schema.entities.values(), 2):
-        a, b = first.keys.get("primary"), second.keys.get("primary")
-        if a is None or b is None or a.pk is None or b.pk is None:
+        if first.name not in expanded or second.name not in expanded:
             continue
-        if not can_collide(a.pk, first, b.pk, second):
+        (a_pk, a_sk), (b_pk, b_sk) = expanded[first.name], expanded[second.name]
+        if not sequences_collide(a_pk, b_pk):
             continue
-        if (
-            a.sk is not None
-            and b.sk is not None
-            and not can_collide(a.sk, first, b.sk, second)
-        ):
+        if a_sk is not None and b_sk is not None and not sequences_collide(a_sk, b_sk):
             continue
+        b = second.keys["primary"]
+        assert b.pk is not None
         shown = [
             f"{s.attribute} {s.template.text!r}" if s.template else s.attribute
             for s in (b.pk, b.sk)

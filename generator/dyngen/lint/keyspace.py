@@ -44,18 +44,25 @@ def _placeholder(part: Placeholder, entity: EntityInfo) -> list[Tokens]:
     return [(ANY, STAR)]
 
 
-def can_collide(
-    a: KeySource, a_entity: EntityInfo, b: KeySource, b_entity: EntityInfo
-) -> bool:
-    """True when some value of each side renders the same key text."""
-    return any(
-        _intersects(x, y)
-        for x in token_sets(a, a_entity)
-        for y in token_sets(b, b_entity)
-    )
+def sequences_collide(left: list[Tokens], right: list[Tokens]) -> bool:
+    """True when some sequence of ``left`` and some of ``right`` share a text."""
+    return any(_intersects(x, y) for x in left for y in right)
+
+
+def _literal_prefix(tokens: Tokens) -> str:
+    prefix = []
+    for token in tokens:
+        if token in (ANY, STAR):
+            break
+        prefix.append(token)
+    return "".join(prefix)
 
 
 def _intersects(a: Tokens, b: Tokens) -> bool:
+    first, second = _literal_prefix(a), _literal_prefix(b)
+    if not (first.startswith(second) or second.startswith(first)):
+        return False  # the texts differ before any placeholder
+
     @cache
     def match(i: int, j: int) -> bool:
         if i == len(a) and j == len(b):

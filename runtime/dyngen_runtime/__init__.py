@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from dyngen_runtime.repository import (
         EntityRepository,
     )
+    from dyngen_runtime.retry import Policy, RetryConfig, RetryEvent
     from dyngen_runtime.table import (
         EntityInfo,
         IndexSchema,
@@ -71,6 +72,9 @@ if TYPE_CHECKING:
 # Names resolve on first use, so importing a generated model (or the generator
 # reading ABI_VERSION) does not load boto3 and the client machinery.
 _EXPORTS: dict[str, str] = {
+    "Policy": "dyngen_runtime.retry",
+    "RetryConfig": "dyngen_runtime.retry",
+    "RetryEvent": "dyngen_runtime.retry",
     "AttributeValue": "dyngen_runtime.wire",
     "AuthenticationError": "dyngen_runtime.errors",
     "CircuitOpenError": "dyngen_runtime.errors",
@@ -161,7 +165,10 @@ __all__ = [
     "KeyTooLongError",
     "NotUniqueError",
     "Page",
+    "Policy",
     "RetriesExhaustedError",
+    "RetryConfig",
+    "RetryEvent",
     "ServiceError",
     "SortCondition",
     "TableClient",

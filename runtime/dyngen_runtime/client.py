@@ -13,6 +13,7 @@ from botocore.config import Config
 from dyngen_runtime.errors import ConfigurationError, DyngenError
 from dyngen_runtime.executor import Executor
 from dyngen_runtime.memory import in_memory_client
+from dyngen_runtime.retry import RetryConfig
 from dyngen_runtime.table import TableSchema
 
 logger = logging.getLogger("dyngen.client")
@@ -35,6 +36,22 @@ def client_config() -> Config:
         retries={"total_max_attempts": 1, "mode": "standard"},
         max_pool_connections=MAX_POOL_CONNECTIONS,
         tcp_keepalive=True,
+    )
+
+
+def _warn_if_retrying(client: Any) -> None:
+    """Warn when a passed-in client retries by itself: attempts would multiply."""
+    retries = getattr(getattr(client, "meta", None), "config", None)
+    settings = getattr(retries, "retries", None) or {}
+    total = settings.get("total_max_attempts")
+    legacy = settings.get("max_attempts")
+    if total == 1 or (total is None and legacy == 0):
+        return
+    logger.warning(
+        "the DynamoDB client passed to connect() retries on its own (%s); with the "
+        "runtime's retries, attempts multiply. Create it with "
+        "Config(retries={'total_max_attempts': 1})",
+        settings or "botocore defaults",
     )
 
 
@@ -61,13 +78,16 @@ class TableClient:
         region_name: str | None = None,
         client: Any = None,
         cursor_secret: str | bytes | None = None,
+        retry: RetryConfig | None = None,
     ) -> Self:
         """Connect with boto3's default credential chain and region.
 
         ``table_name`` defaults to the schema's table name. Pass ``client`` to
         reuse an existing low-level boto3 DynamoDB client (then ``endpoint_url``
-        and ``region_name`` must not be given). With ``cursor_secret``,
-        pagination cursors are HMAC-signed and edited ones are refused.
+        and ``region_name`` must not be given; its own retries should be off,
+        see docs/runtime.md). With ``cursor_secret``, pagination cursors are
+        HMAC-signed and edited ones are refused. ``retry`` replaces the default
+        :class:`RetryConfig`.
         """
         name = table_name or cls.schema.name
         secret = (
@@ -78,7 +98,8 @@ class TableClient:
                 raise ConfigurationError(
                     "pass either client= or endpoint_url=/region_name=, not both"
                 )
-            return cls(Executor(client, name, cursor_secret=secret))
+            _warn_if_retrying(client)
+            return cls(Executor(client, name, cursor_secret=secret, retry=retry))
         try:
             made = boto3.session.Session().client(
                 "dynamodb",
@@ -90,13 +111,13 @@ class TableClient:
             raise ConfigurationError(
                 f"cannot create a DynamoDB client: {error}"
             ) from None
-        return cls(Executor(made, name, cursor_secret=secret))
+        return cls(Executor(made, name, cursor_secret=secret, retry=retry))
 
     @classmethod
-    def in_memory(cls) -> Self:
+    def in_memory(cls, *, retry: RetryConfig | None = None) -> Self:
         """A client on a private in-process mock table, already created and empty."""
         made, release = in_memory_client()
-        db = cls(Executor(made, cls.schema.name, on_close=release))
+        db = cls(Executor(made, cls.schema.name, on_close=release, retry=retry))
         db.create_table()
         return db
 

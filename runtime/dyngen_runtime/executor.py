@@ -13,16 +13,20 @@ from typing import Any
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConnectTimeoutError,
+    HTTPClientError,
     NoCredentialsError,
     NoRegionError,
     ParamValidationError,
     PartialCredentialsError,
+    ReadTimeoutError,
 )
 from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
 )
 
 from dyngen_runtime import errors
+from dyngen_runtime.retry import RetryConfig, call_with_retries
 
 _CODE_TO_ERROR: dict[str, type[errors.DyngenError]] = {
     "ConditionalCheckFailedException": errors.ConditionFailedError,
@@ -83,7 +87,11 @@ def map_botocore_error(error: BotoCoreError, operation: str) -> errors.DyngenErr
         cls, code = errors.ConfigurationError, "NoRegion"
     elif isinstance(error, ParamValidationError):
         cls, code = errors.ValidationError, "ParamValidation"
-    elif isinstance(error, BotoConnectionError):
+    elif isinstance(error, ReadTimeoutError):
+        cls, code = errors.ServiceError, "ReadTimeout"
+    elif isinstance(error, ConnectTimeoutError):
+        cls, code = errors.ServiceError, "ConnectTimeout"
+    elif isinstance(error, BotoConnectionError | HTTPClientError):
         cls, code = errors.ServiceError, "ConnectionError"
     else:
         cls, code = errors.ServiceError, type(error).__name__
@@ -100,26 +108,53 @@ class Executor:
         *,
         on_close: Callable[[], None] | None = None,
         cursor_secret: bytes | None = None,
+        retry: RetryConfig | None = None,
     ) -> None:
         self.client = client
         self.table_name = table_name
         self.cursor_secret = cursor_secret
+        self.retry = retry if retry is not None else RetryConfig()
         self._on_close = on_close
         self._methods: dict[str, Callable[..., dict[str, Any]]] = {}
         self._closed = False
 
-    def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Send ``operation`` (``"PutItem"``, ...) and return the parsed response."""
+    def call(
+        self,
+        operation: str,
+        params: dict[str, Any],
+        *,
+        replayed: Callable[[errors.ConditionFailedError], bool] | None = None,
+    ) -> dict[str, Any]:
+        """Send ``operation`` (``"PutItem"``, ...) with retries; the parsed response.
+
+        A write that failed with a 5xx or a dropped connection may have been
+        applied; when its retry then fails its condition, ``replayed(error)``
+        says whether the stored item is exactly what this call wrote, which
+        counts as success (an empty response) instead of a false conflict.
+        """
         method = self._methods.get(operation)
         if method is None:
             method = getattr(self.client, _SNAKE.sub("_", operation).lower())
             self._methods[operation] = method
-        try:
-            return method(**params)
-        except ClientError as error:
-            raise map_client_error(error, operation) from None
-        except BotoCoreError as error:
-            raise map_botocore_error(error, operation) from None
+
+        def attempt(number: int) -> dict[str, Any]:
+            try:
+                response: dict[str, Any] = method(**params)
+                return response
+            except ClientError as error:
+                mapped = map_client_error(error, operation)
+            except BotoCoreError as error:
+                mapped = map_botocore_error(error, operation)
+            if (
+                number > 1
+                and replayed is not None
+                and isinstance(mapped, errors.ConditionFailedError)
+                and replayed(mapped)
+            ):
+                return {}
+            raise mapped
+
+        return call_with_retries(self.retry, operation, self.table_name, attempt)
 
     def close(self) -> None:
         """Release what the client holds (connections, in-memory tables)."""

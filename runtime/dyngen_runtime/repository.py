@@ -114,10 +114,31 @@ class EntityRepository(Generic[M]):
                 params["ExpressionAttributeNames"] = names
             if values:
                 params["ExpressionAttributeValues"] = values
+
+        def replayed(error: ConditionFailedError) -> bool:
+            # Backends that ignore ReturnValuesOnConditionCheckFailure: read it.
+            stored = error.raw_item or self._read_raw(params["Item"])
+            return stored is not None and self._model.from_item(stored) == model
+
         try:
-            self._executor.call("PutItem", params)
+            self._executor.call(
+                "PutItem", params, replayed=replayed if condition else None
+            )
         except ConditionFailedError as error:
             raise self._conflict(error, conflict) from None
+
+    def _read_raw(self, item: Item) -> Item | None:
+        key = {name: item[name] for name in self._entity.key_attributes if name in item}
+        response = self._executor.call(
+            "GetItem",
+            {
+                "TableName": self._executor.table_name,
+                "Key": key,
+                "ConsistentRead": True,
+            },
+        )
+        found: Item | None = response.get("Item")
+        return found
 
     def _conflict(
         self, error: ConditionFailedError, cls: type[ConditionFailedError]

@@ -9,25 +9,33 @@ from .client import (
 )
 from .models import (
     Project,
+    ProjectKey,
     ProjectStatus,
     Task,
+    TaskKey,
     TaskStatus,
     Tenant,
+    TenantKey,
     TenantPlan,
     User,
+    UserKey,
     UserRole,
 )
 
 __all__ = [
     "Project",
+    "ProjectKey",
     "ProjectStatus",
     "ProjectWithTasks",
     "Saas",
     "Task",
+    "TaskKey",
     "TaskStatus",
     "Tenant",
+    "TenantKey",
     "TenantOverview",
     "TenantPlan",
     "User",
+    "UserKey",
     "UserRole",
 ]

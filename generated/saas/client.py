@@ -5,12 +5,13 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, Self
 
 from dyngen_runtime import (
+    BatchGetResult,
     Condition,
     EntityRepository,
     IndexSchema,
@@ -39,13 +40,17 @@ from pydantic import AwareDatetime
 
 from .models import (
     Project,
+    ProjectKey,
     ProjectStatus,
     Task,
     TaskFields,
+    TaskKey,
     TaskStatus,
     Tenant,
+    TenantKey,
     TenantPlan,
     User,
+    UserKey,
     UserRole,
 )
 
@@ -324,6 +329,25 @@ class TenantRepository(EntityRepository[Tenant]):
             include_expired=include_expired,
         )
 
+    def batch_get(
+        self,
+        keys: Sequence[TenantKey],
+        *,
+        consistent: bool = False,
+        include_expired: bool = False,
+    ) -> BatchGetResult[Tenant, TenantKey]:
+        """Read any number of items by key; results in request order (None: absent).
+
+        ``missing`` lists the keys DynamoDB confirmed absent, ``unprocessed`` the
+        keys still unread after every retry (empty on success).
+        """
+        return self._batch_get(
+            keys,
+            lambda key: Tenant.key(**key),
+            consistent=consistent,
+            include_expired=include_expired,
+        )
+
     def update(
         self,
         *,
@@ -441,6 +465,25 @@ class UserRepository(EntityRepository[User]):
         """The item with this key, or None (also when its TTL has passed)."""
         return self._get(
             User.key(tenant_id=tenant_id, user_id=user_id),
+            consistent=consistent,
+            include_expired=include_expired,
+        )
+
+    def batch_get(
+        self,
+        keys: Sequence[UserKey],
+        *,
+        consistent: bool = False,
+        include_expired: bool = False,
+    ) -> BatchGetResult[User, UserKey]:
+        """Read any number of items by key; results in request order (None: absent).
+
+        ``missing`` lists the keys DynamoDB confirmed absent, ``unprocessed`` the
+        keys still unread after every retry (empty on success).
+        """
+        return self._batch_get(
+            keys,
+            lambda key: User.key(**key),
             consistent=consistent,
             include_expired=include_expired,
         )
@@ -606,6 +649,25 @@ class ProjectRepository(EntityRepository[Project]):
         """The item with this key, or None (also when its TTL has passed)."""
         return self._get(
             Project.key(tenant_id=tenant_id, project_id=project_id),
+            consistent=consistent,
+            include_expired=include_expired,
+        )
+
+    def batch_get(
+        self,
+        keys: Sequence[ProjectKey],
+        *,
+        consistent: bool = False,
+        include_expired: bool = False,
+    ) -> BatchGetResult[Project, ProjectKey]:
+        """Read any number of items by key; results in request order (None: absent).
+
+        ``missing`` lists the keys DynamoDB confirmed absent, ``unprocessed`` the
+        keys still unread after every retry (empty on success).
+        """
+        return self._batch_get(
+            keys,
+            lambda key: Project.key(**key),
             consistent=consistent,
             include_expired=include_expired,
         )
@@ -834,6 +896,25 @@ class TaskRepository(EntityRepository[Task]):
         """The item with this key, or None (also when its TTL has passed)."""
         return self._get(
             Task.key(tenant_id=tenant_id, project_id=project_id, task_id=task_id),
+            consistent=consistent,
+            include_expired=include_expired,
+        )
+
+    def batch_get(
+        self,
+        keys: Sequence[TaskKey],
+        *,
+        consistent: bool = False,
+        include_expired: bool = False,
+    ) -> BatchGetResult[Task, TaskKey]:
+        """Read any number of items by key; results in request order (None: absent).
+
+        ``missing`` lists the keys DynamoDB confirmed absent, ``unprocessed`` the
+        keys still unread after every retry (empty on success).
+        """
+        return self._batch_get(
+            keys,
+            lambda key: Task.key(**key),
             consistent=consistent,
             include_expired=include_expired,
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypedDict
 
 from dyngen_runtime import EntityInfo, EntityModel, FieldRef, Item, require_abi
 from dyngen_runtime.keys import key_str
@@ -54,6 +54,12 @@ class TaskStatus(StrEnum):
     todo = "todo"
     _value_1 = "in-progress"
     done = "done"
+
+
+class TenantKey(TypedDict):
+    """The primary-key fields of Tenant, for batch_get."""
+
+    tenant_id: str
 
 
 class TenantFields:
@@ -151,6 +157,13 @@ class Tenant(EntityModel):
         if validate:
             return cls.model_validate(values)
         return cls.model_construct(**values)
+
+
+class UserKey(TypedDict):
+    """The primary-key fields of User, for batch_get."""
+
+    tenant_id: str
+    user_id: str
 
 
 class UserFields:
@@ -257,6 +270,13 @@ class User(EntityModel):
         return cls.model_construct(**values)
 
 
+class ProjectKey(TypedDict):
+    """The primary-key fields of Project, for batch_get."""
+
+    tenant_id: str
+    project_id: str
+
+
 class ProjectFields:
     """Typed references to Project's attributes, for conditions and filters."""
 
@@ -355,6 +375,14 @@ class Project(EntityModel):
         if validate:
             return cls.model_validate(values)
         return cls.model_construct(**values)
+
+
+class TaskKey(TypedDict):
+    """The primary-key fields of Task, for batch_get."""
+
+    tenant_id: str
+    project_id: str
+    task_id: str
 
 
 class TaskFields:

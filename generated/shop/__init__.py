@@ -9,8 +9,10 @@ from .client import (
 from .models import (
     Customer,
     CustomerAddress,
+    CustomerKey,
     CustomerStatus,
     Order,
+    OrderKey,
     OrderLines,
     OrderStatus,
 )
@@ -18,9 +20,11 @@ from .models import (
 __all__ = [
     "Customer",
     "CustomerAddress",
+    "CustomerKey",
     "CustomerStatus",
     "CustomerWithOrders",
     "Order",
+    "OrderKey",
     "OrderLines",
     "OrderStatus",
     "Shop",

@@ -5,12 +5,13 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, Self
 
 from dyngen_runtime import (
+    BatchGetResult,
     Condition,
     EntityRepository,
     IndexSchema,
@@ -42,9 +43,11 @@ from pydantic import AwareDatetime
 from .models import (
     Customer,
     CustomerAddress,
+    CustomerKey,
     CustomerStatus,
     Order,
     OrderFields,
+    OrderKey,
     OrderLines,
     OrderStatus,
 )
@@ -305,6 +308,25 @@ class CustomerRepository(EntityRepository[Customer]):
             include_expired=include_expired,
         )
 
+    def batch_get(
+        self,
+        keys: Sequence[CustomerKey],
+        *,
+        consistent: bool = False,
+        include_expired: bool = False,
+    ) -> BatchGetResult[Customer, CustomerKey]:
+        """Read any number of items by key; results in request order (None: absent).
+
+        ``missing`` lists the keys DynamoDB confirmed absent, ``unprocessed`` the
+        keys still unread after every retry (empty on success).
+        """
+        return self._batch_get(
+            keys,
+            lambda key: Customer.key(**key),
+            consistent=consistent,
+            include_expired=include_expired,
+        )
+
     def update(
         self,
         *,
@@ -459,6 +481,25 @@ class OrderRepository(EntityRepository[Order]):
         """The item with this key, or None (also when its TTL has passed)."""
         return self._get(
             Order.key(customer_id=customer_id, placed_at=placed_at, order_id=order_id),
+            consistent=consistent,
+            include_expired=include_expired,
+        )
+
+    def batch_get(
+        self,
+        keys: Sequence[OrderKey],
+        *,
+        consistent: bool = False,
+        include_expired: bool = False,
+    ) -> BatchGetResult[Order, OrderKey]:
+        """Read any number of items by key; results in request order (None: absent).
+
+        ``missing`` lists the keys DynamoDB confirmed absent, ``unprocessed`` the
+        keys still unread after every retry (empty on success).
+        """
+        return self._batch_get(
+            keys,
+            lambda key: Order.key(**key),
             consistent=consistent,
             include_expired=include_expired,
         )

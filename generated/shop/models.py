@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypedDict
 
 from dyngen_runtime import EntityInfo, EntityModel, FieldRef, Item, require_abi
 from dyngen_runtime.keys import key_str, shard_of
@@ -107,6 +107,12 @@ class OrderLines(BaseModel):
         if validate:
             return cls.model_validate(values)
         return cls.model_construct(**values)
+
+
+class CustomerKey(TypedDict):
+    """The primary-key fields of Customer, for batch_get."""
+
+    customer_id: str
 
 
 class CustomerFields:
@@ -245,6 +251,14 @@ class Customer(EntityModel):
         if validate:
             return cls.model_validate(values)
         return cls.model_construct(**values)
+
+
+class OrderKey(TypedDict):
+    """The primary-key fields of Order, for batch_get."""
+
+    customer_id: str
+    placed_at: AwareDatetime
+    order_id: str
 
 
 class OrderFields:

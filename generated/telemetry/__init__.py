@@ -9,23 +9,31 @@ from .client import (
 )
 from .models import (
     Alert,
+    AlertKey,
     AlertSeverity,
     Device,
+    DeviceKey,
     DeviceKind,
     Reading,
+    ReadingKey,
     ReadingMetric,
     Site,
+    SiteKey,
 )
 
 __all__ = [
     "Alert",
+    "AlertKey",
     "AlertSeverity",
     "Device",
     "DeviceHistory",
+    "DeviceKey",
     "DeviceKind",
     "Reading",
+    "ReadingKey",
     "ReadingMetric",
     "Site",
+    "SiteKey",
     "SiteWithDevices",
     "Telemetry",
 ]

@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal, Self
 
 from dyngen_runtime import (
+    BatchGetResult,
     Condition,
     EntityRepository,
     IndexSchema,
@@ -39,12 +40,16 @@ from pydantic import AwareDatetime, JsonValue
 
 from .models import (
     Alert,
+    AlertKey,
     AlertSeverity,
     Device,
+    DeviceKey,
     DeviceKind,
     Reading,
+    ReadingKey,
     ReadingMetric,
     Site,
+    SiteKey,
 )
 
 _DEVICE_AT_SITE = QueryPlan(
@@ -215,6 +220,25 @@ class SiteRepository(EntityRepository[Site]):
             include_expired=include_expired,
         )
 
+    def batch_get(
+        self,
+        keys: Sequence[SiteKey],
+        *,
+        consistent: bool = False,
+        include_expired: bool = False,
+    ) -> BatchGetResult[Site, SiteKey]:
+        """Read any number of items by key; results in request order (None: absent).
+
+        ``missing`` lists the keys DynamoDB confirmed absent, ``unprocessed`` the
+        keys still unread after every retry (empty on success).
+        """
+        return self._batch_get(
+            keys,
+            lambda key: Site.key(**key),
+            consistent=consistent,
+            include_expired=include_expired,
+        )
+
     def update(
         self,
         *,
@@ -320,6 +344,25 @@ class DeviceRepository(EntityRepository[Device]):
         """The item with this key, or None (also when its TTL has passed)."""
         return self._get(
             Device.key(device_id=device_id),
+            consistent=consistent,
+            include_expired=include_expired,
+        )
+
+    def batch_get(
+        self,
+        keys: Sequence[DeviceKey],
+        *,
+        consistent: bool = False,
+        include_expired: bool = False,
+    ) -> BatchGetResult[Device, DeviceKey]:
+        """Read any number of items by key; results in request order (None: absent).
+
+        ``missing`` lists the keys DynamoDB confirmed absent, ``unprocessed`` the
+        keys still unread after every retry (empty on success).
+        """
+        return self._batch_get(
+            keys,
+            lambda key: Device.key(**key),
             consistent=consistent,
             include_expired=include_expired,
         )
@@ -483,6 +526,25 @@ class ReadingRepository(EntityRepository[Reading]):
         """The item with this key, or None (also when its TTL has passed)."""
         return self._get(
             Reading.key(device_id=device_id, recorded_at=recorded_at, metric=metric),
+            consistent=consistent,
+            include_expired=include_expired,
+        )
+
+    def batch_get(
+        self,
+        keys: Sequence[ReadingKey],
+        *,
+        consistent: bool = False,
+        include_expired: bool = False,
+    ) -> BatchGetResult[Reading, ReadingKey]:
+        """Read any number of items by key; results in request order (None: absent).
+
+        ``missing`` lists the keys DynamoDB confirmed absent, ``unprocessed`` the
+        keys still unread after every retry (empty on success).
+        """
+        return self._batch_get(
+            keys,
+            lambda key: Reading.key(**key),
             consistent=consistent,
             include_expired=include_expired,
         )
@@ -687,6 +749,25 @@ class AlertRepository(EntityRepository[Alert]):
         """The item with this key, or None (also when its TTL has passed)."""
         return self._get(
             Alert.key(device_id=device_id, raised_at=raised_at, seq=seq),
+            consistent=consistent,
+            include_expired=include_expired,
+        )
+
+    def batch_get(
+        self,
+        keys: Sequence[AlertKey],
+        *,
+        consistent: bool = False,
+        include_expired: bool = False,
+    ) -> BatchGetResult[Alert, AlertKey]:
+        """Read any number of items by key; results in request order (None: absent).
+
+        ``missing`` lists the keys DynamoDB confirmed absent, ``unprocessed`` the
+        keys still unread after every retry (empty on success).
+        """
+        return self._batch_get(
+            keys,
+            lambda key: Alert.key(**key),
             consistent=consistent,
             include_expired=include_expired,
         )

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypedDict
 
 from dyngen_runtime import EntityInfo, EntityModel, FieldRef, Item, require_abi
 from dyngen_runtime.keys import key_int, key_str, shard_of
@@ -47,6 +47,12 @@ class AlertSeverity(StrEnum):
     info = "info"
     warning = "warning"
     critical = "critical"
+
+
+class SiteKey(TypedDict):
+    """The primary-key fields of Site, for batch_get."""
+
+    site_id: str
 
 
 class SiteFields:
@@ -118,6 +124,12 @@ class Site(EntityModel):
         if validate:
             return cls.model_validate(values)
         return cls.model_construct(**values)
+
+
+class DeviceKey(TypedDict):
+    """The primary-key fields of Device, for batch_get."""
+
+    device_id: str
 
 
 class DeviceFields:
@@ -246,6 +258,14 @@ class Device(EntityModel):
         return cls.model_construct(**values)
 
 
+class ReadingKey(TypedDict):
+    """The primary-key fields of Reading, for batch_get."""
+
+    device_id: str
+    recorded_at: AwareDatetime
+    metric: ReadingMetric
+
+
 class ReadingFields:
     """Typed references to Reading's attributes, for conditions and filters."""
 
@@ -368,6 +388,14 @@ class Reading(EntityModel):
         if validate:
             return cls.model_validate(values)
         return cls.model_construct(**values)
+
+
+class AlertKey(TypedDict):
+    """The primary-key fields of Alert, for batch_get."""
+
+    device_id: str
+    raised_at: AwareDatetime
+    seq: int
 
 
 class AlertFields:

@@ -11,6 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from dyngen_runtime.batch import BatchFailure, BatchGetResult, BatchWriteResult
     from dyngen_runtime.client import (
         TableClient,
     )
@@ -72,6 +73,9 @@ if TYPE_CHECKING:
 # Names resolve on first use, so importing a generated model (or the generator
 # reading ABI_VERSION) does not load boto3 and the client machinery.
 _EXPORTS: dict[str, str] = {
+    "BatchFailure": "dyngen_runtime.batch",
+    "BatchGetResult": "dyngen_runtime.batch",
+    "BatchWriteResult": "dyngen_runtime.batch",
     "Policy": "dyngen_runtime.retry",
     "RetryConfig": "dyngen_runtime.retry",
     "RetryEvent": "dyngen_runtime.retry",
@@ -146,6 +150,9 @@ __all__ = [
     "ABI_VERSION",
     "AttributeValue",
     "AuthenticationError",
+    "BatchFailure",
+    "BatchGetResult",
+    "BatchWriteResult",
     "CircuitOpenError",
     "Condition",
     "ConditionFailedError",

@@ -5,16 +5,20 @@ from __future__ import annotations
 import logging
 import time
 import weakref
+from collections.abc import Sequence
 from typing import Any, ClassVar, Self
 
 import boto3
 from botocore.config import Config
 
+from dyngen_runtime.batch import BatchWriteResult, batch_write
 from dyngen_runtime.errors import ConfigurationError, DyngenError
 from dyngen_runtime.executor import Executor
 from dyngen_runtime.memory import in_memory_client
+from dyngen_runtime.model import EntityModel
 from dyngen_runtime.retry import RetryConfig
 from dyngen_runtime.table import TableSchema
+from dyngen_runtime.wire import Item
 
 logger = logging.getLogger("dyngen.client")
 
@@ -175,6 +179,21 @@ class TableClient:
             if error.code not in ("UnknownOperationException", "NotImplemented"):
                 raise
             logger.debug("backend has no UpdateTimeToLive; TTL not enabled")
+
+    def batch_write(
+        self,
+        *,
+        puts: Sequence[EntityModel] = (),
+        deletes: Sequence[Item] = (),
+    ) -> BatchWriteResult:
+        """Put models (of any entity) and delete keys, any number of them.
+
+        BatchWriteItem takes no conditions: puts are unconditional and versions
+        are written as given. Duplicate keys raise ``ValidationError`` before
+        any request; what DynamoDB leaves unprocessed is retried with the
+        throttling backoff, and every write ends in ``succeeded`` or ``failed``.
+        """
+        return batch_write(self._executor, puts, deletes)
 
     def close(self) -> None:
         """Close the connection (and drop the table of an in-memory client)."""

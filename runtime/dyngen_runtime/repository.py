@@ -10,10 +10,11 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
+from dyngen_runtime.batch import BatchGetResult, batch_get
 from dyngen_runtime.errors import (
     ConditionFailedError,
     ValidationError,
@@ -26,6 +27,7 @@ from dyngen_runtime.query import QueryRunner
 from dyngen_runtime.wire import Item
 
 M = TypeVar("M", bound=EntityModel)
+K = TypeVar("K")
 
 
 class EntityRepository(Generic[M]):
@@ -205,6 +207,24 @@ class EntityRepository(Generic[M]):
         if raw is None:
             return None
         return self._model.from_item(raw)
+
+    def _batch_get(
+        self,
+        keys: Sequence[K],
+        wire_key: Callable[[K], Item],
+        *,
+        consistent: bool,
+        include_expired: bool,
+    ) -> BatchGetResult[M, K]:
+        return batch_get(
+            self._executor,
+            keys,
+            wire_key,
+            self._model.from_item,
+            self._entity.key_attributes,
+            consistent=consistent,
+            keep=lambda item: include_expired or not self._expired(item),
+        )
 
     def scan(
         self,

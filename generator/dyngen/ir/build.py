@@ -651,6 +651,10 @@ class _ModuleBuilder(_Builder):
         client_imports.add(RT + ".executor", "Executor")
         client_imports.add(".models", *(e.class_name for e in entities))
         client_imports.add("typing", "Literal", "Self")
+        client_imports.add("collections.abc", "Sequence")
+        client_imports.add(RT, "BatchGetResult")
+        client_imports.add(".models", *(f"{e.class_name}Key" for e in entities))
+        self.models_imports.add("typing", "TypedDict")
         client_imports.add(RT, "Condition")
         if any(e.access_patterns for e in entities):
             client_imports.add(RT + ".query", "Page")
@@ -663,6 +667,7 @@ class _ModuleBuilder(_Builder):
             self.models_imports.add("pydantic", "BaseModel", "ConfigDict")
         exports = sorted(
             [e.class_name for e in entities]
+            + [f"{e.class_name}Key" for e in entities]
             + [e.class_name for e in self.enums]
             + [n.class_name for n in self.nested]
             + [names.pascal_case(module)]
@@ -1884,6 +1889,7 @@ class _ModuleBuilder(_Builder):
             path: Path = ("entities", entity.name)
             claim(entity.class_name, f"entity {entity.name}", path)
             claim(entity.fields_class, f"the fields of {entity.name}", path)
+            claim(f"{entity.class_name}Key", f"the key of {entity.name}", path)
             claim(entity.repository_class, f"the repository of {entity.name}", path)
             claim(
                 entity.update.class_name, f"the update builder of {entity.name}", path

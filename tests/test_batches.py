@@ -1,0 +1,148 @@
+"""batch_get and batch_write: any size, request order, nothing lost."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from dyngen_runtime import ValidationError
+from dyngen_runtime.retry import RetryConfig
+
+from generated.shop import Customer, CustomerKey, Order, OrderLines, OrderStatus, Shop
+from tests.conftest import Backend
+
+
+def customers(count: int, start: int = 0) -> list[Customer]:
+    return [
+        Customer(customer_id=f"c{n:04d}", email=f"c{n}@x", name=f"C{n}", version=1)
+        for n in range(start, start + count)
+    ]
+
+
+class PartialBatches:
+    """Wraps a real client: each batch call forwards only ``share`` of its
+    requests and returns the rest as unprocessed, ``rounds`` times."""
+
+    def __init__(self, real: Any, rounds: int, share: float = 0.5) -> None:
+        self.real = real
+        self.rounds = rounds
+        self.share = share
+        self.calls: dict[str, int] = {"get": 0, "write": 0}
+
+    def batch_write_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
+        self.calls["write"] += 1
+        ((table, requests),) = RequestItems.items()
+        if self.calls["write"] > self.rounds:
+            return self.real.batch_write_item(RequestItems=RequestItems)  # type: ignore[no-any-return]
+        cut = max(1, int(len(requests) * self.share))
+        self.real.batch_write_item(RequestItems={table: requests[:cut]})
+        rest = requests[cut:]
+        return {"UnprocessedItems": {table: rest} if rest else {}}
+
+    def batch_get_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
+        self.calls["get"] += 1
+        ((table, request),) = RequestItems.items()
+        if self.calls["get"] > self.rounds:
+            return self.real.batch_get_item(RequestItems=RequestItems)  # type: ignore[no-any-return]
+        keys = request["Keys"]
+        cut = max(1, int(len(keys) * self.share))
+        response = self.real.batch_get_item(
+            RequestItems={table: {**request, "Keys": keys[:cut]}}
+        )
+        rest = keys[cut:]
+        response["UnprocessedKeys"] = {table: {**request, "Keys": rest}} if rest else {}
+        return response  # type: ignore[no-any-return]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def wrap(db: Shop, rounds: int, attempts: int | None = None) -> PartialBatches:
+    wrapped = PartialBatches(db._executor.client, rounds)
+    db._executor.client = wrapped
+    db._executor._methods.clear()
+    db._executor.retry = RetryConfig(sleep=lambda _: None, max_attempts=attempts)
+    return wrapped
+
+
+def test_batch_write_and_get_any_number(shop: Shop) -> None:
+    written = customers(260)
+    result = shop.batch_write(puts=written)
+    assert len(result.succeeded) == 260
+    assert result.failed == []
+    keys: list[CustomerKey] = [
+        {"customer_id": f"c{n:04d}"} for n in (5, 999, 5, 259, 0)
+    ]
+    keys += [{"customer_id": f"c{n:04d}"} for n in range(100, 230)]
+    got = shop.customers.batch_get(keys)
+    assert [c.customer_id if c else None for c in got.items[:5]] == [
+        "c0005",
+        None,
+        "c0005",
+        "c0259",
+        "c0000",
+    ]
+    assert got.items[5:] == written[100:230]
+    assert got.missing == [{"customer_id": "c0999"}]
+    assert got.unprocessed == []
+
+
+def test_batch_write_mixes_entities_and_deletes(shop: Shop) -> None:
+    shop.batch_write(puts=customers(3))
+    order = Order(
+        customer_id="c0000",
+        order_id="o1",
+        placed_at=datetime(2026, 1, 1, tzinfo=UTC),
+        status=OrderStatus.pending,
+        total=Decimal(1),
+        lines=[OrderLines(sku="s", qty=1, price=Decimal(1))],
+    )
+    result = shop.batch_write(puts=[order], deletes=[Customer.key(customer_id="c0001")])
+    assert len(result.succeeded) == 2
+    assert shop.customers.get(customer_id="c0001") is None
+    assert shop.orders.by_id("o1") == order
+
+
+def test_duplicate_keys_fail_before_any_request(shop: Shop) -> None:
+    wrapped = wrap(shop, rounds=0)
+    twice = customers(2) + customers(1)
+    with pytest.raises(ValidationError, match=r"same key twice.*#0 and #2"):
+        shop.batch_write(puts=twice)
+    with pytest.raises(ValidationError, match="#0 and #1"):
+        shop.batch_write(puts=customers(1), deletes=[Customer.key(customer_id="c0000")])
+    assert wrapped.calls["write"] == 0
+
+
+def test_unprocessed_items_are_retried_until_done(backend: Backend) -> None:
+    db = backend.client(Shop)
+    wrapped = wrap(db, rounds=4)
+    result = db.batch_write(puts=customers(60))
+    assert len(result.succeeded) == 60
+    assert result.failed == []
+    assert wrapped.calls["write"] > 3
+    got = db.customers.batch_get([{"customer_id": f"c{n:04d}"} for n in range(60)])
+    assert all(got.items)
+    assert got.unprocessed == []
+
+
+def test_what_stays_unprocessed_is_reported_not_lost(backend: Backend) -> None:
+    db = backend.client(Shop)
+    wrap(db, rounds=1000, attempts=2)
+    result = db.batch_write(puts=customers(40))
+    assert len(result.succeeded) + len(result.failed) == 40
+    assert result.failed
+    assert {f.reason for f in result.failed} == {
+        "still unprocessed after 2 attempts (throughput exceeded)"
+    }
+    stored = {c.customer_id for c in db.customers.scan()}
+    assert stored == {
+        c.customer_id for c in result.succeeded if isinstance(c, Customer)
+    }
+    keys: list[CustomerKey] = [{"customer_id": f"c{n:04d}"} for n in range(40)]
+    got = db.customers.batch_get(keys)
+    assert got.unprocessed
+    for key, item in zip(keys, got.items, strict=True):
+        placed = [key in got.missing, key in got.unprocessed, item is not None]
+        assert placed.count(True) == 1

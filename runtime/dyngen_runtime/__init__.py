@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         EntityRepository,
     )
     from dyngen_runtime.retry import Policy, RetryConfig, RetryEvent
+    from dyngen_runtime.size import item_size
     from dyngen_runtime.table import (
         EntityInfo,
         IndexSchema,
@@ -73,6 +74,7 @@ if TYPE_CHECKING:
 # Names resolve on first use, so importing a generated model (or the generator
 # reading ABI_VERSION) does not load boto3 and the client machinery.
 _EXPORTS: dict[str, str] = {
+    "item_size": "dyngen_runtime.size",
     "BatchFailure": "dyngen_runtime.batch",
     "BatchGetResult": "dyngen_runtime.batch",
     "BatchWriteResult": "dyngen_runtime.batch",
@@ -190,6 +192,7 @@ __all__ = [
     "between",
     "gt",
     "gte",
+    "item_size",
     "lt",
     "lte",
     "require_abi",

@@ -20,6 +20,7 @@ from dyngen_runtime.errors import DyngenError, ValidationError
 from dyngen_runtime.executor import Executor
 from dyngen_runtime.model import EntityModel
 from dyngen_runtime.retry import Policy, RetryConfig
+from dyngen_runtime.size import check_item
 from dyngen_runtime.wire import Item
 
 logger = logging.getLogger("dyngen.batch")
@@ -164,7 +165,11 @@ def batch_write(
     duplicates: list[str] = []
     for model in puts:
         item = model.to_item()
-        key = {name: item[name] for name in model._entity.key_attributes}
+        names = model._entity.key_attributes
+        check_item(
+            item, model._entity.name, names[0], names[1] if len(names) > 1 else None
+        )
+        key = {name: item[name] for name in names}
         requests.append((model, {"PutRequest": {"Item": item}}, _identity(key)))
     for key in deletes:
         requests.append((key, {"DeleteRequest": {"Key": key}}, _identity(key)))

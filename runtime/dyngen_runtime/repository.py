@@ -24,6 +24,7 @@ from dyngen_runtime.executor import Executor
 from dyngen_runtime.expressions import Condition, Placeholders
 from dyngen_runtime.model import EntityModel
 from dyngen_runtime.query import QueryRunner
+from dyngen_runtime.size import check_item
 from dyngen_runtime.wire import Item
 
 M = TypeVar("M", bound=EntityModel)
@@ -105,9 +106,11 @@ class EntityRepository(Generic[M]):
         *,
         conflict: type[ConditionFailedError],
     ) -> None:
+        item = model.to_item()
+        check_item(item, self._entity.name, *self._key_names())
         params: dict[str, Any] = {
             "TableName": self._executor.table_name,
-            "Item": model.to_item(),
+            "Item": item,
         }
         if condition is not None:
             params["ConditionExpression"] = condition
@@ -128,6 +131,10 @@ class EntityRepository(Generic[M]):
             )
         except ConditionFailedError as error:
             raise self._conflict(error, conflict) from None
+
+    def _key_names(self) -> tuple[str, str | None]:
+        names = self._entity.key_attributes
+        return names[0], names[1] if len(names) > 1 else None
 
     def _read_raw(self, item: Item) -> Item | None:
         key = {name: item[name] for name in self._entity.key_attributes if name in item}

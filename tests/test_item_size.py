@@ -1,0 +1,143 @@
+"""Item size as DynamoDB documents it; dynalite is the oracle for ASCII content."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from dyngen_runtime import (
+    ItemSizeExceededError,
+    KeyTooLongError,
+    ValidationError,
+    item_size,
+)
+from dyngen_runtime.size import MAX_ITEM_BYTES, number_size
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generated.shop import Customer, Shop
+from tests.backends import Dynalite
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("0", 1),
+        ("123", 3),
+        ("1.2", 3),
+        ("-1", 3),
+        ("12", 2),
+        ("100", 2),
+        ("-0.5", 3),
+        ("12345678901234567890123456789012345678", 20),
+        ("1E+125", 2),
+        ("1E-130", 2),
+    ],
+)
+def test_number_sizes(text: str, size: int) -> None:
+    assert number_size(text) == size
+
+
+def test_documented_sizes_by_hand() -> None:
+    assert item_size({"a": {"S": "hello"}}) == 1 + 5
+    assert item_size({"é": {"S": "名前"}}) == 2 + 6  # UTF-8 bytes, names included
+    assert item_size({"e": {"S": "😀"}}) == 1 + 4
+    assert item_size({"b": {"B": b"\x00\x01\x02"}}) == 1 + 3
+    assert item_size({"b": {"B": "AAEC"}}) == 1 + 3  # base64 text, as in streams
+    assert item_size({"t": {"BOOL": True}, "n": {"NULL": True}}) == 2 + 2
+    assert item_size({"l": {"L": [{"S": "ab"}, {"N": "1"}]}}) == 1 + 3 + (1 + 2) + (
+        1 + 2
+    )
+    assert item_size({"m": {"M": {"kk": {"S": "v"}}}}) == 1 + 3 + (1 + 2 + 1)
+    assert item_size({"s": {"SS": ["a", "bb"]}, "n": {"NS": ["1", "22"]}}) == 2 + 3 + 4
+
+
+def test_the_runtime_refuses_oversized_items_before_any_request(shop: Shop) -> None:
+    calls: list[str] = []
+    shop._executor.client.meta.events.register(
+        "before-call.dynamodb.PutItem", lambda **_: calls.append("PutItem")
+    )
+    big = Customer(customer_id="c1", email="a@x", name="x" * MAX_ITEM_BYTES)
+    with pytest.raises(ItemSizeExceededError) as raised:
+        shop.customers.create(big)
+    message = str(raised.value)
+    assert "Customer: item is" in message
+    assert "largest attributes: name (409600 B)" in message
+    with pytest.raises(KeyTooLongError, match="partition key PK is 2049 bytes"):
+        shop.customers.create(Customer(customer_id="x" * 2040, email="a@x", name="n"))
+    assert calls == []
+
+
+def test_unknown_types_are_refused() -> None:
+    with pytest.raises(ValidationError):
+        item_size({"a": {"Q": "x"}})
+
+
+ascii_text = st.text(
+    alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=40
+)
+scalars = st.one_of(
+    ascii_text.map(lambda s: {"S": s}),
+    st.decimals(allow_nan=False, allow_infinity=False, places=None)
+    .filter(lambda d: d.is_finite() and (d == 0 or -130 <= d.adjusted() <= 125))
+    .map(lambda d: {"N": str(d)})
+    .filter(lambda v: len(v["N"].replace("-", "").replace(".", "").lstrip("0")) <= 38),
+    st.binary(max_size=20).filter(bool).map(lambda b: {"B": b}),
+    st.booleans().map(lambda b: {"BOOL": b}),
+    st.just({"NULL": True}),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4).map(lambda xs: {"L": xs}),
+        st.dictionaries(ascii_text.filter(bool), inner, max_size=4).map(
+            lambda m: {"M": m}
+        ),
+    ),
+    max_leaves=10,
+)
+items = st.dictionaries(
+    st.text(alphabet="abcdefghij", min_size=1, max_size=6), values, max_size=6
+)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(extra=items)
+def test_sizes_match_dynalite_at_the_limit(
+    dynalite: Dynalite, extra: dict[str, Any]
+) -> None:
+    """Padded to exactly 409,600 bytes an item is accepted; one byte more, refused."""
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=dynalite.endpoint_url,
+        region_name="us-east-1",
+    )
+    table = "size-oracle"
+    with contextlib.suppress(client.exceptions.ResourceInUseException):
+        client.create_table(
+            TableName=table,
+            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    base = {
+        "PK": {"S": "k"},
+        **{k: v for k, v in extra.items() if k not in ("PK", "pad")},
+    }
+    for target, accepted in ((MAX_ITEM_BYTES, True), (MAX_ITEM_BYTES + 1, False)):
+        pad = target - item_size(base) - len("pad")
+        item = {**base, "pad": {"S": "p" * pad}}
+        assert item_size(item) == target
+        if accepted:
+            client.put_item(TableName=table, Item=item)
+        else:
+            with pytest.raises(ClientError, match="Item size has exceeded"):
+                client.put_item(TableName=table, Item=item)

@@ -5,10 +5,10 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from dyngen_runtime import (
     BatchGetResult,
@@ -28,6 +28,13 @@ from dyngen_runtime.marshal import (
 )
 from dyngen_runtime.query import Page, QueryPlan
 from dyngen_runtime.sortkey import SortField
+from dyngen_runtime.transactions import (
+    EntityTx,
+    TxRead,
+    TxWrite,
+    run_transaction,
+    transact_get,
+)
 from dyngen_runtime.update import (
     UNSET,
     FieldSpec,
@@ -1165,6 +1172,233 @@ class TaskRepository(EntityRepository[Task]):
         )
 
 
+class TenantTx(EntityTx[Tenant]):
+    """``tx.tenants``: Tenant operations inside a transaction."""
+
+    def update(
+        self,
+        *,
+        tenant_id: str,
+    ) -> TenantUpdate:
+        """An update of this item, with the same typed builder as outside."""
+        return TenantUpdate(
+            self._repository,
+            _TENANT_UPDATE,
+            Tenant.key(tenant_id=tenant_id),
+            {"tenant_id": tenant_id},
+        )
+
+    def delete(
+        self,
+        *,
+        tenant_id: str,
+        condition: Condition | None = None,
+        if_version: int | None = None,
+    ) -> TxWrite:
+        """Delete this item (when ``condition`` / ``if_version`` hold)."""
+        return self._delete(
+            Tenant.key(tenant_id=tenant_id),
+            condition,
+            if_version,
+        )
+
+    def condition_check(
+        self,
+        *,
+        tenant_id: str,
+        condition: Condition,
+    ) -> TxWrite:
+        """Require ``condition`` of this item for the transaction to commit."""
+        return self._condition_check(Tenant.key(tenant_id=tenant_id), condition)
+
+    def get(
+        self,
+        *,
+        tenant_id: str,
+    ) -> TxRead[Tenant]:
+        """Read this item in ``transact_get``."""
+        return self._get(Tenant.key(tenant_id=tenant_id))
+
+
+class UserTx(EntityTx[User]):
+    """``tx.users``: User operations inside a transaction."""
+
+    def update(
+        self,
+        *,
+        tenant_id: str,
+        user_id: str,
+    ) -> UserUpdate:
+        """An update of this item, with the same typed builder as outside."""
+        return UserUpdate(
+            self._repository,
+            _USER_UPDATE,
+            User.key(tenant_id=tenant_id, user_id=user_id),
+            {"tenant_id": tenant_id, "user_id": user_id},
+        )
+
+    def delete(
+        self,
+        *,
+        tenant_id: str,
+        user_id: str,
+        condition: Condition | None = None,
+        if_version: int | None = None,
+    ) -> TxWrite:
+        """Delete this item (when ``condition`` / ``if_version`` hold)."""
+        return self._delete(
+            User.key(tenant_id=tenant_id, user_id=user_id),
+            condition,
+            if_version,
+        )
+
+    def condition_check(
+        self,
+        *,
+        tenant_id: str,
+        user_id: str,
+        condition: Condition,
+    ) -> TxWrite:
+        """Require ``condition`` of this item for the transaction to commit."""
+        return self._condition_check(
+            User.key(tenant_id=tenant_id, user_id=user_id), condition
+        )
+
+    def get(
+        self,
+        *,
+        tenant_id: str,
+        user_id: str,
+    ) -> TxRead[User]:
+        """Read this item in ``transact_get``."""
+        return self._get(User.key(tenant_id=tenant_id, user_id=user_id))
+
+
+class ProjectTx(EntityTx[Project]):
+    """``tx.projects``: Project operations inside a transaction."""
+
+    def update(
+        self,
+        *,
+        tenant_id: str,
+        project_id: str,
+    ) -> ProjectUpdate:
+        """An update of this item, with the same typed builder as outside."""
+        return ProjectUpdate(
+            self._repository,
+            _PROJECT_UPDATE,
+            Project.key(tenant_id=tenant_id, project_id=project_id),
+            {"tenant_id": tenant_id, "project_id": project_id},
+        )
+
+    def delete(
+        self,
+        *,
+        tenant_id: str,
+        project_id: str,
+        condition: Condition | None = None,
+        if_version: int | None = None,
+    ) -> TxWrite:
+        """Delete this item (when ``condition`` / ``if_version`` hold)."""
+        return self._delete(
+            Project.key(tenant_id=tenant_id, project_id=project_id),
+            condition,
+            if_version,
+        )
+
+    def condition_check(
+        self,
+        *,
+        tenant_id: str,
+        project_id: str,
+        condition: Condition,
+    ) -> TxWrite:
+        """Require ``condition`` of this item for the transaction to commit."""
+        return self._condition_check(
+            Project.key(tenant_id=tenant_id, project_id=project_id), condition
+        )
+
+    def get(
+        self,
+        *,
+        tenant_id: str,
+        project_id: str,
+    ) -> TxRead[Project]:
+        """Read this item in ``transact_get``."""
+        return self._get(Project.key(tenant_id=tenant_id, project_id=project_id))
+
+
+class TaskTx(EntityTx[Task]):
+    """``tx.tasks``: Task operations inside a transaction."""
+
+    def update(
+        self,
+        *,
+        tenant_id: str,
+        project_id: str,
+        task_id: str,
+    ) -> TaskUpdate:
+        """An update of this item, with the same typed builder as outside."""
+        return TaskUpdate(
+            self._repository,
+            _TASK_UPDATE,
+            Task.key(tenant_id=tenant_id, project_id=project_id, task_id=task_id),
+            {"tenant_id": tenant_id, "project_id": project_id, "task_id": task_id},
+        )
+
+    def delete(
+        self,
+        *,
+        tenant_id: str,
+        project_id: str,
+        task_id: str,
+        condition: Condition | None = None,
+        if_version: int | None = None,
+    ) -> TxWrite:
+        """Delete this item (when ``condition`` / ``if_version`` hold)."""
+        return self._delete(
+            Task.key(tenant_id=tenant_id, project_id=project_id, task_id=task_id),
+            condition,
+            if_version,
+        )
+
+    def condition_check(
+        self,
+        *,
+        tenant_id: str,
+        project_id: str,
+        task_id: str,
+        condition: Condition,
+    ) -> TxWrite:
+        """Require ``condition`` of this item for the transaction to commit."""
+        return self._condition_check(
+            Task.key(tenant_id=tenant_id, project_id=project_id, task_id=task_id),
+            condition,
+        )
+
+    def get(
+        self,
+        *,
+        tenant_id: str,
+        project_id: str,
+        task_id: str,
+    ) -> TxRead[Task]:
+        """Read this item in ``transact_get``."""
+        return self._get(
+            Task.key(tenant_id=tenant_id, project_id=project_id, task_id=task_id)
+        )
+
+
+class SaasTransaction:
+    """The ``tx`` handed to ``transaction`` and ``transact_get`` builders."""
+
+    def __init__(self, db: Saas) -> None:
+        self.tenants = TenantTx(db.tenants)
+        self.users = UserTx(db.users)
+        self.projects = ProjectTx(db.projects)
+        self.tasks = TaskTx(db.tasks)
+
+
 _COLLECTION_PROJECT_WITH_TASKS = CollectionPlan(
     name="project_with_tasks",
     index="GSI1",
@@ -1318,3 +1552,24 @@ class Saas(TableClient):
         self.projects = ProjectRepository(executor, Project)
         self.tasks = TaskRepository(executor, Task)
         self.collections = SaasCollections(executor)
+
+    def transaction(
+        self,
+        token: str,
+        build: Callable[[SaasTransaction], Sequence[TxWrite | UpdateBuilder[Any]]],
+    ) -> None:
+        """Commit the operations ``build(tx)`` returns, all or none.
+
+        ``token`` (1 to 36 characters) is the ClientRequestToken: within 10
+        minutes the same token with the same operations is a no-op success,
+        with other operations an IdempotencyError. A cancelled transaction
+        raises TransactionFailedError with one reason per operation.
+        """
+        run_transaction(self._executor, token, build(SaasTransaction(self)))
+
+    def transact_get(
+        self,
+        build: Callable[[SaasTransaction], Sequence[TxRead[Any]]],
+    ) -> list[Any]:
+        """Read the items ``build(tx)`` names atomically: models or None, in order."""
+        return transact_get(self._executor, build(SaasTransaction(self)))

@@ -5,10 +5,10 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from dyngen_runtime import (
     BatchGetResult,
@@ -30,6 +30,13 @@ from dyngen_runtime.marshal import (
 )
 from dyngen_runtime.query import Page, QueryPlan
 from dyngen_runtime.sortkey import SortField
+from dyngen_runtime.transactions import (
+    EntityTx,
+    TxRead,
+    TxWrite,
+    run_transaction,
+    transact_get,
+)
 from dyngen_runtime.update import (
     UNSET,
     FieldSpec,
@@ -773,6 +780,123 @@ class OrderRepository(EntityRepository[Order]):
         )
 
 
+class CustomerTx(EntityTx[Customer]):
+    """``tx.customers``: Customer operations inside a transaction."""
+
+    def update(
+        self,
+        *,
+        customer_id: str,
+    ) -> CustomerUpdate:
+        """An update of this item, with the same typed builder as outside."""
+        return CustomerUpdate(
+            self._repository,
+            _CUSTOMER_UPDATE,
+            Customer.key(customer_id=customer_id),
+            {"customer_id": customer_id},
+        )
+
+    def delete(
+        self,
+        *,
+        customer_id: str,
+        condition: Condition | None = None,
+        if_version: int | None = None,
+    ) -> TxWrite:
+        """Delete this item (when ``condition`` / ``if_version`` hold)."""
+        return self._delete(
+            Customer.key(customer_id=customer_id),
+            condition,
+            if_version,
+        )
+
+    def condition_check(
+        self,
+        *,
+        customer_id: str,
+        condition: Condition,
+    ) -> TxWrite:
+        """Require ``condition`` of this item for the transaction to commit."""
+        return self._condition_check(Customer.key(customer_id=customer_id), condition)
+
+    def get(
+        self,
+        *,
+        customer_id: str,
+    ) -> TxRead[Customer]:
+        """Read this item in ``transact_get``."""
+        return self._get(Customer.key(customer_id=customer_id))
+
+
+class OrderTx(EntityTx[Order]):
+    """``tx.orders``: Order operations inside a transaction."""
+
+    def update(
+        self,
+        *,
+        customer_id: str,
+        placed_at: AwareDatetime,
+        order_id: str,
+    ) -> OrderUpdate:
+        """An update of this item, with the same typed builder as outside."""
+        return OrderUpdate(
+            self._repository,
+            _ORDER_UPDATE,
+            Order.key(customer_id=customer_id, placed_at=placed_at, order_id=order_id),
+            {"customer_id": customer_id, "placed_at": placed_at, "order_id": order_id},
+        )
+
+    def delete(
+        self,
+        *,
+        customer_id: str,
+        placed_at: AwareDatetime,
+        order_id: str,
+        condition: Condition | None = None,
+        if_version: int | None = None,
+    ) -> TxWrite:
+        """Delete this item (when ``condition`` / ``if_version`` hold)."""
+        return self._delete(
+            Order.key(customer_id=customer_id, placed_at=placed_at, order_id=order_id),
+            condition,
+            if_version,
+        )
+
+    def condition_check(
+        self,
+        *,
+        customer_id: str,
+        placed_at: AwareDatetime,
+        order_id: str,
+        condition: Condition,
+    ) -> TxWrite:
+        """Require ``condition`` of this item for the transaction to commit."""
+        return self._condition_check(
+            Order.key(customer_id=customer_id, placed_at=placed_at, order_id=order_id),
+            condition,
+        )
+
+    def get(
+        self,
+        *,
+        customer_id: str,
+        placed_at: AwareDatetime,
+        order_id: str,
+    ) -> TxRead[Order]:
+        """Read this item in ``transact_get``."""
+        return self._get(
+            Order.key(customer_id=customer_id, placed_at=placed_at, order_id=order_id)
+        )
+
+
+class ShopTransaction:
+    """The ``tx`` handed to ``transaction`` and ``transact_get`` builders."""
+
+    def __init__(self, db: Shop) -> None:
+        self.customers = CustomerTx(db.customers)
+        self.orders = OrderTx(db.orders)
+
+
 _COLLECTION_CUSTOMER_WITH_ORDERS = CollectionPlan(
     name="customer_with_orders",
     index=None,
@@ -878,3 +1002,24 @@ class Shop(TableClient):
         self.customers = CustomerRepository(executor, Customer)
         self.orders = OrderRepository(executor, Order)
         self.collections = ShopCollections(executor)
+
+    def transaction(
+        self,
+        token: str,
+        build: Callable[[ShopTransaction], Sequence[TxWrite | UpdateBuilder[Any]]],
+    ) -> None:
+        """Commit the operations ``build(tx)`` returns, all or none.
+
+        ``token`` (1 to 36 characters) is the ClientRequestToken: within 10
+        minutes the same token with the same operations is a no-op success,
+        with other operations an IdempotencyError. A cancelled transaction
+        raises TransactionFailedError with one reason per operation.
+        """
+        run_transaction(self._executor, token, build(ShopTransaction(self)))
+
+    def transact_get(
+        self,
+        build: Callable[[ShopTransaction], Sequence[TxRead[Any]]],
+    ) -> list[Any]:
+        """Read the items ``build(tx)`` names atomically: models or None, in order."""
+        return transact_get(self._executor, build(ShopTransaction(self)))

@@ -4,9 +4,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from dyngen_runtime import (
     BatchGetResult,
@@ -28,6 +28,13 @@ from dyngen_runtime.marshal import (
 )
 from dyngen_runtime.query import Page, QueryPlan
 from dyngen_runtime.sortkey import SortField
+from dyngen_runtime.transactions import (
+    EntityTx,
+    TxRead,
+    TxWrite,
+    run_transaction,
+    transact_get,
+)
 from dyngen_runtime.update import (
     UNSET,
     FieldSpec,
@@ -858,6 +865,229 @@ class AlertRepository(EntityRepository[Alert]):
         )
 
 
+class SiteTx(EntityTx[Site]):
+    """``tx.sites``: Site operations inside a transaction."""
+
+    def update(
+        self,
+        *,
+        site_id: str,
+    ) -> SiteUpdate:
+        """An update of this item, with the same typed builder as outside."""
+        return SiteUpdate(
+            self._repository,
+            _SITE_UPDATE,
+            Site.key(site_id=site_id),
+            {"site_id": site_id},
+        )
+
+    def delete(
+        self,
+        *,
+        site_id: str,
+        condition: Condition | None = None,
+    ) -> TxWrite:
+        """Delete this item (when ``condition`` / ``if_version`` hold)."""
+        return self._delete(
+            Site.key(site_id=site_id),
+            condition,
+            None,
+        )
+
+    def condition_check(
+        self,
+        *,
+        site_id: str,
+        condition: Condition,
+    ) -> TxWrite:
+        """Require ``condition`` of this item for the transaction to commit."""
+        return self._condition_check(Site.key(site_id=site_id), condition)
+
+    def get(
+        self,
+        *,
+        site_id: str,
+    ) -> TxRead[Site]:
+        """Read this item in ``transact_get``."""
+        return self._get(Site.key(site_id=site_id))
+
+
+class DeviceTx(EntityTx[Device]):
+    """``tx.devices``: Device operations inside a transaction."""
+
+    def update(
+        self,
+        *,
+        device_id: str,
+    ) -> DeviceUpdate:
+        """An update of this item, with the same typed builder as outside."""
+        return DeviceUpdate(
+            self._repository,
+            _DEVICE_UPDATE,
+            Device.key(device_id=device_id),
+            {"device_id": device_id},
+        )
+
+    def delete(
+        self,
+        *,
+        device_id: str,
+        condition: Condition | None = None,
+        if_version: int | None = None,
+    ) -> TxWrite:
+        """Delete this item (when ``condition`` / ``if_version`` hold)."""
+        return self._delete(
+            Device.key(device_id=device_id),
+            condition,
+            if_version,
+        )
+
+    def condition_check(
+        self,
+        *,
+        device_id: str,
+        condition: Condition,
+    ) -> TxWrite:
+        """Require ``condition`` of this item for the transaction to commit."""
+        return self._condition_check(Device.key(device_id=device_id), condition)
+
+    def get(
+        self,
+        *,
+        device_id: str,
+    ) -> TxRead[Device]:
+        """Read this item in ``transact_get``."""
+        return self._get(Device.key(device_id=device_id))
+
+
+class ReadingTx(EntityTx[Reading]):
+    """``tx.readings``: Reading operations inside a transaction."""
+
+    def update(
+        self,
+        *,
+        device_id: str,
+        recorded_at: AwareDatetime,
+        metric: ReadingMetric,
+    ) -> ReadingUpdate:
+        """An update of this item, with the same typed builder as outside."""
+        return ReadingUpdate(
+            self._repository,
+            _READING_UPDATE,
+            Reading.key(device_id=device_id, recorded_at=recorded_at, metric=metric),
+            {"device_id": device_id, "recorded_at": recorded_at, "metric": metric},
+        )
+
+    def delete(
+        self,
+        *,
+        device_id: str,
+        recorded_at: AwareDatetime,
+        metric: ReadingMetric,
+        condition: Condition | None = None,
+    ) -> TxWrite:
+        """Delete this item (when ``condition`` / ``if_version`` hold)."""
+        return self._delete(
+            Reading.key(device_id=device_id, recorded_at=recorded_at, metric=metric),
+            condition,
+            None,
+        )
+
+    def condition_check(
+        self,
+        *,
+        device_id: str,
+        recorded_at: AwareDatetime,
+        metric: ReadingMetric,
+        condition: Condition,
+    ) -> TxWrite:
+        """Require ``condition`` of this item for the transaction to commit."""
+        return self._condition_check(
+            Reading.key(device_id=device_id, recorded_at=recorded_at, metric=metric),
+            condition,
+        )
+
+    def get(
+        self,
+        *,
+        device_id: str,
+        recorded_at: AwareDatetime,
+        metric: ReadingMetric,
+    ) -> TxRead[Reading]:
+        """Read this item in ``transact_get``."""
+        return self._get(
+            Reading.key(device_id=device_id, recorded_at=recorded_at, metric=metric)
+        )
+
+
+class AlertTx(EntityTx[Alert]):
+    """``tx.alerts``: Alert operations inside a transaction."""
+
+    def update(
+        self,
+        *,
+        device_id: str,
+        raised_at: AwareDatetime,
+        seq: int,
+    ) -> AlertUpdate:
+        """An update of this item, with the same typed builder as outside."""
+        return AlertUpdate(
+            self._repository,
+            _ALERT_UPDATE,
+            Alert.key(device_id=device_id, raised_at=raised_at, seq=seq),
+            {"device_id": device_id, "raised_at": raised_at, "seq": seq},
+        )
+
+    def delete(
+        self,
+        *,
+        device_id: str,
+        raised_at: AwareDatetime,
+        seq: int,
+        condition: Condition | None = None,
+        if_version: int | None = None,
+    ) -> TxWrite:
+        """Delete this item (when ``condition`` / ``if_version`` hold)."""
+        return self._delete(
+            Alert.key(device_id=device_id, raised_at=raised_at, seq=seq),
+            condition,
+            if_version,
+        )
+
+    def condition_check(
+        self,
+        *,
+        device_id: str,
+        raised_at: AwareDatetime,
+        seq: int,
+        condition: Condition,
+    ) -> TxWrite:
+        """Require ``condition`` of this item for the transaction to commit."""
+        return self._condition_check(
+            Alert.key(device_id=device_id, raised_at=raised_at, seq=seq), condition
+        )
+
+    def get(
+        self,
+        *,
+        device_id: str,
+        raised_at: AwareDatetime,
+        seq: int,
+    ) -> TxRead[Alert]:
+        """Read this item in ``transact_get``."""
+        return self._get(Alert.key(device_id=device_id, raised_at=raised_at, seq=seq))
+
+
+class TelemetryTransaction:
+    """The ``tx`` handed to ``transaction`` and ``transact_get`` builders."""
+
+    def __init__(self, db: Telemetry) -> None:
+        self.sites = SiteTx(db.sites)
+        self.devices = DeviceTx(db.devices)
+        self.readings = ReadingTx(db.readings)
+        self.alerts = AlertTx(db.alerts)
+
+
 _COLLECTION_DEVICE_HISTORY = CollectionPlan(
     name="device_history",
     index=None,
@@ -1011,3 +1241,24 @@ class Telemetry(TableClient):
         self.readings = ReadingRepository(executor, Reading)
         self.alerts = AlertRepository(executor, Alert)
         self.collections = TelemetryCollections(executor)
+
+    def transaction(
+        self,
+        token: str,
+        build: Callable[[TelemetryTransaction], Sequence[TxWrite | UpdateBuilder[Any]]],
+    ) -> None:
+        """Commit the operations ``build(tx)`` returns, all or none.
+
+        ``token`` (1 to 36 characters) is the ClientRequestToken: within 10
+        minutes the same token with the same operations is a no-op success,
+        with other operations an IdempotencyError. A cancelled transaction
+        raises TransactionFailedError with one reason per operation.
+        """
+        run_transaction(self._executor, token, build(TelemetryTransaction(self)))
+
+    def transact_get(
+        self,
+        build: Callable[[TelemetryTransaction], Sequence[TxRead[Any]]],
+    ) -> list[Any]:
+        """Read the items ``build(tx)`` names atomically: models or None, in order."""
+        return transact_get(self._executor, build(TelemetryTransaction(self)))

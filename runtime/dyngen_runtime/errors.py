@@ -113,7 +113,41 @@ class ItemCollectionSizeLimitError(DyngenError):
 
 
 class TransactionFailedError(DyngenError):
-    """A transaction was cancelled; ``reasons`` says why, per operation."""
+    """A transaction was cancelled; ``reasons`` says why, per operation.
+
+    ``reasons`` holds one ``CancellationReason`` per operation, in order;
+    ``failed`` only those whose ``code`` is not None. ``raw_reasons`` keeps
+    DynamoDB's CancellationReasons as received.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reasons: list[Any] | None = None,
+        raw_reasons: list[dict[str, Any]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.reasons: list[Any] = reasons or []
+        self.raw_reasons: list[dict[str, Any]] = raw_reasons or []
+
+    @property
+    def failed(self) -> list[Any]:
+        """The reasons of the operations that failed."""
+        return [r for r in self.reasons if r.code is not None]
+
+    def __str__(self) -> str:
+        failing = self.failed
+        if not failing:
+            return super().__str__()
+        parts = [
+            f"#{r.index} {r.entity} {r.code}"
+            + (" (version conflict)" if r.version_conflict else "")
+            + (f": {r.message}" if r.message else "")
+            for r in failing
+        ]
+        return f"transaction cancelled: {'; '.join(parts)}"
 
 
 class IdempotencyError(DyngenError):

@@ -64,6 +64,15 @@ def map_client_error(error: ClientError, operation: str) -> errors.DyngenError:
     message = str(details.get("Message") or code)
     request_id = response.get("ResponseMetadata", {}).get("RequestId")
     cls = _CODE_TO_ERROR.get(code, errors.ServiceError)
+    if cls is errors.TransactionFailedError:
+        return errors.TransactionFailedError(
+            message,
+            raw_reasons=list(response.get("CancellationReasons") or []),
+            code=code,
+            request_id=request_id,
+            operation=operation,
+            attempts=1,
+        )
     if issubclass(cls, errors.ConditionFailedError):
         return cls(
             message,

@@ -11,6 +11,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
@@ -30,6 +31,20 @@ from dyngen_runtime.wire import Item
 M = TypeVar("M", bound=EntityModel)
 K = TypeVar("K")
 
+#: A condition expression with its name and value maps.
+ConditionParts = tuple[str, dict[str, str], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class _PlannedPut(Generic[M]):
+    """A put as it will be sent: the model as stored, its item, its condition,
+    and the stored version the condition requires (0: must not exist)."""
+
+    stored: M
+    item: Item
+    condition: ConditionParts | None
+    expected_version: int | None
+
 
 class EntityRepository(Generic[M]):
     """Reads and writes the items of one entity."""
@@ -46,9 +61,9 @@ class EntityRepository(Generic[M]):
 
         Versioned entities are written at version 1. Returns the model as stored.
         """
-        stored = model._with_version(1) if self._entity.version_field else model
-        self._put(stored, *self._absent(), conflict=ConditionFailedError)
-        return stored
+        write = self._plan_write(model, create=True)
+        self._put(write, conflict=ConditionFailedError)
+        return write.stored
 
     def put(self, model: M) -> M:
         """Create, or replace the stored item.
@@ -58,24 +73,34 @@ class EntityRepository(Generic[M]):
         and is written with the version plus one; version 0 behaves like
         :meth:`create`. Raises ``VersionConflictError`` on a mismatch.
         """
-        if not self._entity.version_field:
-            self._put(model, None, None, None, conflict=ConditionFailedError)
-            return model
-        version = model._version()
-        stored = model._with_version(version + 1)
-        if version == 0:
-            self._put(stored, *self._absent(), conflict=VersionConflictError)
-        else:
-            self._put(
-                stored,
-                "#version = :version",
-                {"#version": self._version_attribute()},
-                {":version": {"N": str(version)}},
-                conflict=VersionConflictError,
-            )
-        return stored
+        write = self._plan_write(model, create=False)
+        self._put(write, conflict=VersionConflictError)
+        return write.stored
 
-    def _absent(self) -> tuple[str, dict[str, str], dict[str, Any] | None]:
+    def _plan_write(self, model: M, *, create: bool) -> _PlannedPut[M]:
+        """The stored model, its item and the condition of a create or put."""
+        versioned = self._entity.version_field is not None
+        if not versioned:
+            stored = model
+            condition = self._absent() if create else None
+            expected = None
+        else:
+            version = 0 if create else model._version()
+            stored = model._with_version(version + 1)
+            expected = version
+            if version == 0:
+                condition = self._absent()
+            else:
+                condition = (
+                    "#version = :version",
+                    {"#version": self._version_attribute()},
+                    {":version": {"N": str(version)}},
+                )
+        item = stored.to_item()
+        check_item(item, self._entity.name, *self._key_names())
+        return _PlannedPut(stored, item, condition, expected)
+
+    def _absent(self) -> ConditionParts:
         """The condition "no live item has this key": an expired one may be replaced."""
         ttl = self._entity.ttl_attribute
         if ttl is None:
@@ -98,39 +123,35 @@ class EntityRepository(Generic[M]):
         return attribute
 
     def _put(
-        self,
-        model: M,
-        condition: str | None,
-        names: dict[str, str] | None,
-        values: dict[str, Any] | None,
-        *,
-        conflict: type[ConditionFailedError],
+        self, write: _PlannedPut[M], *, conflict: type[ConditionFailedError]
     ) -> None:
-        item = model.to_item()
-        check_item(item, self._entity.name, *self._key_names())
         params: dict[str, Any] = {
             "TableName": self._executor.table_name,
-            "Item": item,
+            "Item": write.item,
         }
-        if condition is not None:
-            params["ConditionExpression"] = condition
+        if write.condition is not None:
+            expression, names, values = write.condition
+            params["ConditionExpression"] = expression
             params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-            if names:
-                params["ExpressionAttributeNames"] = names
+            params["ExpressionAttributeNames"] = names
             if values:
                 params["ExpressionAttributeValues"] = values
+        model = write.stored
 
         def replayed(error: ConditionFailedError) -> bool:
             # Backends that ignore ReturnValuesOnConditionCheckFailure: read it.
-            stored = error.raw_item or self._read_raw(params["Item"])
+            stored = error.raw_item or self._read_raw(write.item)
             return stored is not None and self._model.from_item(stored) == model
 
         try:
             self._executor.call(
-                "PutItem", params, replayed=replayed if condition else None
+                "PutItem", params, replayed=replayed if write.condition else None
             )
         except ConditionFailedError as error:
-            raise self._conflict(error, conflict) from None
+            cls = (
+                conflict if write.expected_version is not None else ConditionFailedError
+            )
+            raise self._conflict(error, cls) from None
 
     def _key_names(self) -> tuple[str, str | None]:
         names = self._entity.key_attributes

@@ -23,7 +23,11 @@ from typing import TypeVar
 
 import tenacity
 
-from dyngen_runtime.errors import DyngenError, RetriesExhaustedError
+from dyngen_runtime.errors import (
+    DyngenError,
+    RetriesExhaustedError,
+    TransactionFailedError,
+)
 
 logger = logging.getLogger("dyngen.retry")
 
@@ -35,6 +39,10 @@ THROTTLING_CODES = frozenset(
         "ThrottlingException",
         "RequestLimitExceeded",
     }
+)
+
+_TRANSACTION_THROTTLING = frozenset(
+    {"ThrottlingError", "ProvisionedThroughputExceeded", *THROTTLING_CODES}
 )
 
 
@@ -119,6 +127,14 @@ def retry_class(error: BaseException) -> str | None:
         return "ServiceUnavailable"
     if code == "TransactionConflict":
         return "TransactionConflict"
+    if isinstance(error, TransactionFailedError):
+        # Cancelled only by conflicts or throttling (no condition failed):
+        # the same transaction, with the same token, may succeed on retry.
+        codes = {r.get("Code") for r in error.raw_reasons} - {"None", None}
+        if codes and codes <= {"TransactionConflict"}:
+            return "TransactionConflict"
+        if codes and codes <= _TRANSACTION_THROTTLING | {"TransactionConflict"}:
+            return "throttling"
     if code in ("ConnectionError", "ReadTimeout", "ConnectTimeout"):
         return "connection"
     return None

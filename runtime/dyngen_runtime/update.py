@@ -30,6 +30,8 @@ from dyngen_runtime.errors import (
     VersionConflictError,
 )
 from dyngen_runtime.expressions import Condition, Placeholders, Update
+from dyngen_runtime.size import item_size
+from dyngen_runtime.transactions import TxWrite
 from dyngen_runtime.wire import AttributeValue, Item
 
 if TYPE_CHECKING:
@@ -224,6 +226,20 @@ class UpdateBuilder(Generic[M]):
         names = self._repository._entity.key_attributes
         texts = [next(iter(self._key[n].values())) for n in names if n in self._key]
         return str(texts[0]), str(texts[1]) if len(texts) > 1 else ""
+
+    def tx_write(self) -> TxWrite:
+        """This update as one operation of a transaction."""
+        params, _ = self.request()
+        return TxWrite(
+            kind="Update",
+            entity=self._spec.entity,
+            key=self._key,
+            body={**params, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"},
+            decode=self._repository._model.from_item,
+            version_attribute=self._spec.version,
+            expected_version=self._version,
+            size=item_size(self._key),
+        )
 
     def execute(self) -> M:
         """Send the update; returns the model with all its new values."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from dyngen_runtime import Page, between, gte
 
@@ -56,5 +57,21 @@ def use(db: Shop) -> None:
         filter=Customer.fields.order_count > 3, segments=2
     )
     both: CustomerWithOrders = db.collections.customer_with_orders("c1")
+    db.transaction(
+        "checkout-1",
+        lambda tx: [
+            tx.orders.create(order),
+            tx.customers.update(customer_id="c1").add(order_count=1),
+            tx.customers.condition_check(
+                customer_id="c9",
+                condition=Customer.fields.status == CustomerStatus.active,
+            ),
+        ],
+    )
+    got: list[Any] = db.transact_get(lambda tx: [tx.customers.get(customer_id="c1")])
+    batch = db.customers.batch_get([{"customer_id": "c1"}])
+    first: Customer | None = batch.items[0]
+    written = db.batch_write(puts=[order], deletes=[Customer.key(customer_id="c9")])
+    print(got, first, written.succeeded)
     old: Customer | None = db.customers.delete(customer_id="c1", if_version=2)
     print(found, updated, items, cursor, every, one, scanned, both, old)

@@ -650,7 +650,16 @@ class _ModuleBuilder(_Builder):
         )
         client_imports.add(RT + ".executor", "Executor")
         client_imports.add(".models", *(e.class_name for e in entities))
-        client_imports.add("typing", "Literal", "Self")
+        client_imports.add("typing", "Any", "Literal", "Self")
+        client_imports.add("collections.abc", "Callable")
+        client_imports.add(
+            RT + ".transactions",
+            "EntityTx",
+            "TxRead",
+            "TxWrite",
+            "run_transaction",
+            "transact_get",
+        )
         client_imports.add("collections.abc", "Sequence")
         client_imports.add(RT, "BatchGetResult")
         client_imports.add(".models", *(f"{e.class_name}Key" for e in entities))
@@ -1885,11 +1894,21 @@ class _ModuleBuilder(_Builder):
             f"the client of table {module}",
             ("table", "name"),
         )
+        claim(
+            names.pascal_case(module) + "Transaction",
+            f"the transactions of table {module}",
+            ("table", "name"),
+        )
         for entity in entities:
             path: Path = ("entities", entity.name)
             claim(entity.class_name, f"entity {entity.name}", path)
             claim(entity.fields_class, f"the fields of {entity.name}", path)
             claim(f"{entity.class_name}Key", f"the key of {entity.name}", path)
+            claim(
+                f"{entity.class_name}Tx",
+                f"the transaction helper of {entity.name}",
+                path,
+            )
             claim(entity.repository_class, f"the repository of {entity.name}", path)
             claim(
                 entity.update.class_name, f"the update builder of {entity.name}", path

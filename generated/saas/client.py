@@ -8,7 +8,7 @@ import builtins
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, overload
 
 from dyngen_runtime import (
     BatchGetResult,
@@ -47,17 +47,25 @@ from pydantic import AwareDatetime
 
 from .models import (
     Project,
+    ProjectFieldName,
     ProjectKey,
+    ProjectPartial,
     ProjectStatus,
     Task,
+    TaskFieldName,
     TaskFields,
     TaskKey,
+    TaskPartial,
     TaskStatus,
     Tenant,
+    TenantFieldName,
     TenantKey,
+    TenantPartial,
     TenantPlan,
     User,
+    UserFieldName,
     UserKey,
+    UserPartial,
     UserRole,
 )
 
@@ -322,16 +330,48 @@ class TenantUpdate(UpdateBuilder[Tenant]):
 class TenantRepository(EntityRepository[Tenant]):
     """Reads and writes Tenant items."""
 
+    @overload
     def get(
         self,
         *,
         tenant_id: str,
         consistent: bool = False,
         include_expired: bool = False,
-    ) -> Tenant | None:
-        """The item with this key, or None (also when its TTL has passed)."""
-        return self._get(
-            Tenant.key(tenant_id=tenant_id),
+        projection: None = None,
+    ) -> Tenant | None: ...
+
+    @overload
+    def get(
+        self,
+        *,
+        tenant_id: str,
+        consistent: bool = False,
+        include_expired: bool = False,
+        projection: Sequence[TenantFieldName],
+    ) -> TenantPartial | None: ...
+
+    def get(
+        self,
+        *,
+        tenant_id: str,
+        consistent: bool = False,
+        include_expired: bool = False,
+        projection: Sequence[TenantFieldName] | None = None,
+    ) -> Tenant | TenantPartial | None:
+        """The item with this key, or None (also when its TTL has passed).
+
+        With ``projection`` (field names) only those attributes are read, into
+        a TenantPartial.
+        """
+        key = Tenant.key(tenant_id=tenant_id)
+        if projection is None:
+            return self._get(
+                key, consistent=consistent, include_expired=include_expired
+            )
+        return self._get_partial(
+            key,
+            TenantPartial,
+            projection,
             consistent=consistent,
             include_expired=include_expired,
         )
@@ -461,6 +501,7 @@ class UserUpdate(UpdateBuilder[User]):
 class UserRepository(EntityRepository[User]):
     """Reads and writes User items."""
 
+    @overload
     def get(
         self,
         *,
@@ -468,10 +509,43 @@ class UserRepository(EntityRepository[User]):
         user_id: str,
         consistent: bool = False,
         include_expired: bool = False,
-    ) -> User | None:
-        """The item with this key, or None (also when its TTL has passed)."""
-        return self._get(
-            User.key(tenant_id=tenant_id, user_id=user_id),
+        projection: None = None,
+    ) -> User | None: ...
+
+    @overload
+    def get(
+        self,
+        *,
+        tenant_id: str,
+        user_id: str,
+        consistent: bool = False,
+        include_expired: bool = False,
+        projection: Sequence[UserFieldName],
+    ) -> UserPartial | None: ...
+
+    def get(
+        self,
+        *,
+        tenant_id: str,
+        user_id: str,
+        consistent: bool = False,
+        include_expired: bool = False,
+        projection: Sequence[UserFieldName] | None = None,
+    ) -> User | UserPartial | None:
+        """The item with this key, or None (also when its TTL has passed).
+
+        With ``projection`` (field names) only those attributes are read, into
+        a UserPartial.
+        """
+        key = User.key(tenant_id=tenant_id, user_id=user_id)
+        if projection is None:
+            return self._get(
+                key, consistent=consistent, include_expired=include_expired
+            )
+        return self._get_partial(
+            key,
+            UserPartial,
+            projection,
             consistent=consistent,
             include_expired=include_expired,
         )
@@ -645,6 +719,7 @@ class ProjectUpdate(UpdateBuilder[Project]):
 class ProjectRepository(EntityRepository[Project]):
     """Reads and writes Project items."""
 
+    @overload
     def get(
         self,
         *,
@@ -652,10 +727,43 @@ class ProjectRepository(EntityRepository[Project]):
         project_id: str,
         consistent: bool = False,
         include_expired: bool = False,
-    ) -> Project | None:
-        """The item with this key, or None (also when its TTL has passed)."""
-        return self._get(
-            Project.key(tenant_id=tenant_id, project_id=project_id),
+        projection: None = None,
+    ) -> Project | None: ...
+
+    @overload
+    def get(
+        self,
+        *,
+        tenant_id: str,
+        project_id: str,
+        consistent: bool = False,
+        include_expired: bool = False,
+        projection: Sequence[ProjectFieldName],
+    ) -> ProjectPartial | None: ...
+
+    def get(
+        self,
+        *,
+        tenant_id: str,
+        project_id: str,
+        consistent: bool = False,
+        include_expired: bool = False,
+        projection: Sequence[ProjectFieldName] | None = None,
+    ) -> Project | ProjectPartial | None:
+        """The item with this key, or None (also when its TTL has passed).
+
+        With ``projection`` (field names) only those attributes are read, into
+        a ProjectPartial.
+        """
+        key = Project.key(tenant_id=tenant_id, project_id=project_id)
+        if projection is None:
+            return self._get(
+                key, consistent=consistent, include_expired=include_expired
+            )
+        return self._get_partial(
+            key,
+            ProjectPartial,
+            projection,
             consistent=consistent,
             include_expired=include_expired,
         )
@@ -891,6 +999,7 @@ class TaskUpdate(UpdateBuilder[Task]):
 class TaskRepository(EntityRepository[Task]):
     """Reads and writes Task items."""
 
+    @overload
     def get(
         self,
         *,
@@ -899,10 +1008,45 @@ class TaskRepository(EntityRepository[Task]):
         task_id: str,
         consistent: bool = False,
         include_expired: bool = False,
-    ) -> Task | None:
-        """The item with this key, or None (also when its TTL has passed)."""
-        return self._get(
-            Task.key(tenant_id=tenant_id, project_id=project_id, task_id=task_id),
+        projection: None = None,
+    ) -> Task | None: ...
+
+    @overload
+    def get(
+        self,
+        *,
+        tenant_id: str,
+        project_id: str,
+        task_id: str,
+        consistent: bool = False,
+        include_expired: bool = False,
+        projection: Sequence[TaskFieldName],
+    ) -> TaskPartial | None: ...
+
+    def get(
+        self,
+        *,
+        tenant_id: str,
+        project_id: str,
+        task_id: str,
+        consistent: bool = False,
+        include_expired: bool = False,
+        projection: Sequence[TaskFieldName] | None = None,
+    ) -> Task | TaskPartial | None:
+        """The item with this key, or None (also when its TTL has passed).
+
+        With ``projection`` (field names) only those attributes are read, into
+        a TaskPartial.
+        """
+        key = Task.key(tenant_id=tenant_id, project_id=project_id, task_id=task_id)
+        if projection is None:
+            return self._get(
+                key, consistent=consistent, include_expired=include_expired
+            )
+        return self._get_partial(
+            key,
+            TaskPartial,
+            projection,
             consistent=consistent,
             include_expired=include_expired,
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Any, ClassVar, Self, TypedDict
+from typing import Any, ClassVar, Literal, Self, TypedDict
 
 from dyngen_runtime import EntityInfo, EntityModel, FieldRef, Item, require_abi
 from dyngen_runtime.keys import key_str
@@ -19,6 +19,7 @@ from dyngen_runtime.marshal import (
     new_ulid,
     now_utc,
 )
+from dyngen_runtime.model import PartialModel
 from pydantic import AwareDatetime, Field
 
 require_abi(1, __name__)
@@ -54,6 +55,50 @@ class TaskStatus(StrEnum):
     todo = "todo"
     _value_1 = "in-progress"
     done = "done"
+
+
+TenantFieldName = Literal[
+    "tenant_id",
+    "name",
+    "domain",
+    "plan",
+    "created_at",
+    "version",
+]
+
+
+class TenantPartial(PartialModel):
+    """Tenant read with a projection: fields not projected are None."""
+
+    tenant_id: str | None = None
+    name: str | None = None
+    domain: str | None = None
+    plan: TenantPlan | None = None
+    created_at: AwareDatetime | None = None
+    version: int | None = None
+
+    @classmethod
+    def from_item(cls, item: Item, validate: bool = True) -> Self:
+        """Decode the projected attributes of an item."""
+        values: dict[str, Any] = {}
+        try:
+            if (av := item.get("tenant_id")) is not None:
+                values["tenant_id"] = av["S"]
+            if (av := item.get("name")) is not None:
+                values["name"] = av["S"]
+            if (av := item.get("domain")) is not None:
+                values["domain"] = av["S"]
+            if (av := item.get("plan")) is not None:
+                values["plan"] = TenantPlan(av["S"])
+            if (av := item.get("created_at")) is not None:
+                values["created_at"] = decode_datetime(av["S"])
+            if (av := item.get("version")) is not None:
+                values["version"] = int(av["N"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise decode_error(cls.__name__, item, error) from None
+        if validate:
+            return cls.model_validate(values)
+        return cls.model_construct(**values)
 
 
 class TenantKey(TypedDict):
@@ -152,6 +197,54 @@ class Tenant(EntityModel):
                 values["version"] = int(av["N"])
             else:
                 values["version"] = 0
+        except (KeyError, TypeError, ValueError) as error:
+            raise decode_error(cls.__name__, item, error) from None
+        if validate:
+            return cls.model_validate(values)
+        return cls.model_construct(**values)
+
+
+UserFieldName = Literal[
+    "tenant_id",
+    "user_id",
+    "email",
+    "name",
+    "role",
+    "last_login_at",
+    "version",
+]
+
+
+class UserPartial(PartialModel):
+    """User read with a projection: fields not projected are None."""
+
+    tenant_id: str | None = None
+    user_id: str | None = None
+    email: str | None = None
+    name: str | None = None
+    role: UserRole | None = None
+    last_login_at: AwareDatetime | None = None
+    version: int | None = None
+
+    @classmethod
+    def from_item(cls, item: Item, validate: bool = True) -> Self:
+        """Decode the projected attributes of an item."""
+        values: dict[str, Any] = {}
+        try:
+            if (av := item.get("tenant_id")) is not None:
+                values["tenant_id"] = av["S"]
+            if (av := item.get("user_id")) is not None:
+                values["user_id"] = av["S"]
+            if (av := item.get("email")) is not None:
+                values["email"] = av["S"]
+            if (av := item.get("name")) is not None:
+                values["name"] = av["S"]
+            if (av := item.get("role")) is not None:
+                values["role"] = UserRole(av["S"])
+            if (av := item.get("last_login_at")) is not None:
+                values["last_login_at"] = decode_datetime(av["S"])
+            if (av := item.get("version")) is not None:
+                values["version"] = int(av["N"])
         except (KeyError, TypeError, ValueError) as error:
             raise decode_error(cls.__name__, item, error) from None
         if validate:
@@ -270,6 +363,50 @@ class User(EntityModel):
         return cls.model_construct(**values)
 
 
+ProjectFieldName = Literal[
+    "tenant_id",
+    "project_id",
+    "name",
+    "status",
+    "created_at",
+    "version",
+]
+
+
+class ProjectPartial(PartialModel):
+    """Project read with a projection: fields not projected are None."""
+
+    tenant_id: str | None = None
+    project_id: str | None = None
+    name: str | None = None
+    status: ProjectStatus | None = None
+    created_at: AwareDatetime | None = None
+    version: int | None = None
+
+    @classmethod
+    def from_item(cls, item: Item, validate: bool = True) -> Self:
+        """Decode the projected attributes of an item."""
+        values: dict[str, Any] = {}
+        try:
+            if (av := item.get("tenant_id")) is not None:
+                values["tenant_id"] = av["S"]
+            if (av := item.get("project_id")) is not None:
+                values["project_id"] = av["S"]
+            if (av := item.get("name")) is not None:
+                values["name"] = av["S"]
+            if (av := item.get("status")) is not None:
+                values["status"] = ProjectStatus(av["S"])
+            if (av := item.get("created_at")) is not None:
+                values["created_at"] = decode_datetime(av["S"])
+            if (av := item.get("version")) is not None:
+                values["version"] = int(av["N"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise decode_error(cls.__name__, item, error) from None
+        if validate:
+            return cls.model_validate(values)
+        return cls.model_construct(**values)
+
+
 class ProjectKey(TypedDict):
     """The primary-key fields of Project, for batch_get."""
 
@@ -370,6 +507,66 @@ class Project(EntityModel):
                 values["version"] = int(av["N"])
             else:
                 values["version"] = 0
+        except (KeyError, TypeError, ValueError) as error:
+            raise decode_error(cls.__name__, item, error) from None
+        if validate:
+            return cls.model_validate(values)
+        return cls.model_construct(**values)
+
+
+TaskFieldName = Literal[
+    "tenant_id",
+    "project_id",
+    "task_id",
+    "title",
+    "status",
+    "priority",
+    "assignee_id",
+    "due_on",
+    "labels",
+    "version",
+]
+
+
+class TaskPartial(PartialModel):
+    """Task read with a projection: fields not projected are None."""
+
+    tenant_id: str | None = None
+    project_id: str | None = None
+    task_id: str | None = None
+    title: str | None = None
+    status: TaskStatus | None = None
+    priority: int | None = None
+    assignee_id: str | None = None
+    due_on: date | None = None
+    labels: set[str] | None = None
+    version: int | None = None
+
+    @classmethod
+    def from_item(cls, item: Item, validate: bool = True) -> Self:
+        """Decode the projected attributes of an item."""
+        values: dict[str, Any] = {}
+        try:
+            if (av := item.get("tenant_id")) is not None:
+                values["tenant_id"] = av["S"]
+            if (av := item.get("project_id")) is not None:
+                values["project_id"] = av["S"]
+            if (av := item.get("task_id")) is not None:
+                values["task_id"] = av["S"]
+            if (av := item.get("title")) is not None:
+                values["title"] = av["S"]
+            if (av := item.get("status")) is not None:
+                values["status"] = TaskStatus(av["S"])
+            if (av := item.get("priority")) is not None:
+                values["priority"] = int(av["N"])
+            if (av := item.get("assignee_id")) is not None:
+                values["assignee_id"] = av["S"]
+            if (av := item.get("due_on")) is not None:
+                values["due_on"] = decode_date(av["S"])
+            if (av := item.get("labels")) is not None:
+                values["labels"] = set(av["SS"])
+            if (av := item.get("version")) is not None:
+                values["version"] = int(av["N"])
         except (KeyError, TypeError, ValueError) as error:
             raise decode_error(cls.__name__, item, error) from None
         if validate:

@@ -9,23 +9,31 @@ from .client import (
 from .models import (
     Customer,
     CustomerAddress,
+    CustomerFieldName,
     CustomerKey,
+    CustomerPartial,
     CustomerStatus,
     Order,
+    OrderFieldName,
     OrderKey,
     OrderLines,
+    OrderPartial,
     OrderStatus,
 )
 
 __all__ = [
     "Customer",
     "CustomerAddress",
+    "CustomerFieldName",
     "CustomerKey",
+    "CustomerPartial",
     "CustomerStatus",
     "CustomerWithOrders",
     "Order",
+    "OrderFieldName",
     "OrderKey",
     "OrderLines",
+    "OrderPartial",
     "OrderStatus",
     "Shop",
 ]

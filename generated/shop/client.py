@@ -8,7 +8,7 @@ import builtins
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, overload
 
 from dyngen_runtime import (
     BatchGetResult,
@@ -50,12 +50,16 @@ from pydantic import AwareDatetime
 from .models import (
     Customer,
     CustomerAddress,
+    CustomerFieldName,
     CustomerKey,
+    CustomerPartial,
     CustomerStatus,
     Order,
+    OrderFieldName,
     OrderFields,
     OrderKey,
     OrderLines,
+    OrderPartial,
     OrderStatus,
 )
 
@@ -301,16 +305,48 @@ class CustomerUpdate(UpdateBuilder[Customer]):
 class CustomerRepository(EntityRepository[Customer]):
     """Reads and writes Customer items."""
 
+    @overload
     def get(
         self,
         *,
         customer_id: str,
         consistent: bool = False,
         include_expired: bool = False,
-    ) -> Customer | None:
-        """The item with this key, or None (also when its TTL has passed)."""
-        return self._get(
-            Customer.key(customer_id=customer_id),
+        projection: None = None,
+    ) -> Customer | None: ...
+
+    @overload
+    def get(
+        self,
+        *,
+        customer_id: str,
+        consistent: bool = False,
+        include_expired: bool = False,
+        projection: Sequence[CustomerFieldName],
+    ) -> CustomerPartial | None: ...
+
+    def get(
+        self,
+        *,
+        customer_id: str,
+        consistent: bool = False,
+        include_expired: bool = False,
+        projection: Sequence[CustomerFieldName] | None = None,
+    ) -> Customer | CustomerPartial | None:
+        """The item with this key, or None (also when its TTL has passed).
+
+        With ``projection`` (field names) only those attributes are read, into
+        a CustomerPartial.
+        """
+        key = Customer.key(customer_id=customer_id)
+        if projection is None:
+            return self._get(
+                key, consistent=consistent, include_expired=include_expired
+            )
+        return self._get_partial(
+            key,
+            CustomerPartial,
+            projection,
             consistent=consistent,
             include_expired=include_expired,
         )
@@ -476,6 +512,7 @@ class OrderUpdate(UpdateBuilder[Order]):
 class OrderRepository(EntityRepository[Order]):
     """Reads and writes Order items."""
 
+    @overload
     def get(
         self,
         *,
@@ -484,10 +521,45 @@ class OrderRepository(EntityRepository[Order]):
         order_id: str,
         consistent: bool = False,
         include_expired: bool = False,
-    ) -> Order | None:
-        """The item with this key, or None (also when its TTL has passed)."""
-        return self._get(
-            Order.key(customer_id=customer_id, placed_at=placed_at, order_id=order_id),
+        projection: None = None,
+    ) -> Order | None: ...
+
+    @overload
+    def get(
+        self,
+        *,
+        customer_id: str,
+        placed_at: AwareDatetime,
+        order_id: str,
+        consistent: bool = False,
+        include_expired: bool = False,
+        projection: Sequence[OrderFieldName],
+    ) -> OrderPartial | None: ...
+
+    def get(
+        self,
+        *,
+        customer_id: str,
+        placed_at: AwareDatetime,
+        order_id: str,
+        consistent: bool = False,
+        include_expired: bool = False,
+        projection: Sequence[OrderFieldName] | None = None,
+    ) -> Order | OrderPartial | None:
+        """The item with this key, or None (also when its TTL has passed).
+
+        With ``projection`` (field names) only those attributes are read, into
+        a OrderPartial.
+        """
+        key = Order.key(customer_id=customer_id, placed_at=placed_at, order_id=order_id)
+        if projection is None:
+            return self._get(
+                key, consistent=consistent, include_expired=include_expired
+            )
+        return self._get_partial(
+            key,
+            OrderPartial,
+            projection,
             consistent=consistent,
             include_expired=include_expired,
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, ClassVar, Self, TypedDict
+from typing import Any, ClassVar, Literal, Self, TypedDict
 
 from dyngen_runtime import EntityInfo, EntityModel, FieldRef, Item, require_abi
 from dyngen_runtime.keys import key_str, shard_of
@@ -21,6 +21,7 @@ from dyngen_runtime.marshal import (
     new_ulid,
     now_utc,
 )
+from dyngen_runtime.model import PartialModel
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 require_abi(1, __name__)
@@ -102,6 +103,66 @@ class OrderLines(BaseModel):
                 "qty": int(item["qty"]["N"]),
                 "price": Decimal(item["price"]["N"]),
             }
+        except (KeyError, TypeError, ValueError) as error:
+            raise decode_error(cls.__name__, item, error) from None
+        if validate:
+            return cls.model_validate(values)
+        return cls.model_construct(**values)
+
+
+CustomerFieldName = Literal[
+    "customer_id",
+    "email",
+    "name",
+    "status",
+    "created_at",
+    "order_count",
+    "tags",
+    "address",
+    "expires_at",
+    "version",
+]
+
+
+class CustomerPartial(PartialModel):
+    """Customer read with a projection: fields not projected are None."""
+
+    customer_id: str | None = None
+    email: str | None = None
+    name: str | None = None
+    status: CustomerStatus | None = None
+    created_at: AwareDatetime | None = None
+    order_count: int | None = None
+    tags: set[str] | None = None
+    address: CustomerAddress | None = None
+    expires_at: AwareDatetime | None = None
+    version: int | None = None
+
+    @classmethod
+    def from_item(cls, item: Item, validate: bool = True) -> Self:
+        """Decode the projected attributes of an item."""
+        values: dict[str, Any] = {}
+        try:
+            if (av := item.get("customer_id")) is not None:
+                values["customer_id"] = av["S"]
+            if (av := item.get("email")) is not None:
+                values["email"] = av["S"]
+            if (av := item.get("name")) is not None:
+                values["name"] = av["S"]
+            if (av := item.get("status")) is not None:
+                values["status"] = CustomerStatus(av["S"])
+            if (av := item.get("created_at")) is not None:
+                values["created_at"] = decode_datetime(av["S"])
+            if (av := item.get("order_count")) is not None:
+                values["order_count"] = int(av["N"])
+            if (av := item.get("tags")) is not None:
+                values["tags"] = set(av["SS"])
+            if (av := item.get("address")) is not None:
+                values["address"] = CustomerAddress.from_map(av["M"], validate)
+            if (av := item.get("expires_at")) is not None:
+                values["expires_at"] = decode_ttl(av["N"])
+            if (av := item.get("version")) is not None:
+                values["version"] = int(av["N"])
         except (KeyError, TypeError, ValueError) as error:
             raise decode_error(cls.__name__, item, error) from None
         if validate:
@@ -246,6 +307,60 @@ class Customer(EntityModel):
                 values["version"] = int(av["N"])
             else:
                 values["version"] = 0
+        except (KeyError, TypeError, ValueError) as error:
+            raise decode_error(cls.__name__, item, error) from None
+        if validate:
+            return cls.model_validate(values)
+        return cls.model_construct(**values)
+
+
+OrderFieldName = Literal[
+    "customer_id",
+    "order_id",
+    "placed_at",
+    "status",
+    "total",
+    "notes",
+    "lines",
+    "version",
+]
+
+
+class OrderPartial(PartialModel):
+    """Order read with a projection: fields not projected are None."""
+
+    customer_id: str | None = None
+    order_id: str | None = None
+    placed_at: AwareDatetime | None = None
+    status: OrderStatus | None = None
+    total: Decimal | None = None
+    notes: str | None = None
+    lines: list[OrderLines] | None = None
+    version: int | None = None
+
+    @classmethod
+    def from_item(cls, item: Item, validate: bool = True) -> Self:
+        """Decode the projected attributes of an item."""
+        values: dict[str, Any] = {}
+        try:
+            if (av := item.get("customer_id")) is not None:
+                values["customer_id"] = av["S"]
+            if (av := item.get("order_id")) is not None:
+                values["order_id"] = av["S"]
+            if (av := item.get("placed_at")) is not None:
+                values["placed_at"] = decode_datetime(av["S"])
+            if (av := item.get("status")) is not None:
+                values["status"] = OrderStatus(av["S"])
+            if (av := item.get("total")) is not None:
+                values["total"] = Decimal(av["N"])
+            if (av := item.get("notes")) is not None:
+                values["notes"] = av["S"]
+            if (av := item.get("lines")) is not None:
+                values["lines"] = [
+                    OrderLines.from_map(x0["M"], validate) for x0 in av["L"]
+                ]
+            if (av := item.get("version")) is not None:
+                values["version"] = int(av["N"])
         except (KeyError, TypeError, ValueError) as error:
             raise decode_error(cls.__name__, item, error) from None
         if validate:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, overload
 
 from dyngen_runtime import (
     BatchGetResult,
@@ -47,16 +47,24 @@ from pydantic import AwareDatetime, JsonValue
 
 from .models import (
     Alert,
+    AlertFieldName,
     AlertKey,
+    AlertPartial,
     AlertSeverity,
     Device,
+    DeviceFieldName,
     DeviceKey,
     DeviceKind,
+    DevicePartial,
     Reading,
+    ReadingFieldName,
     ReadingKey,
     ReadingMetric,
+    ReadingPartial,
     Site,
+    SiteFieldName,
     SiteKey,
+    SitePartial,
 )
 
 _DEVICE_AT_SITE = QueryPlan(
@@ -213,16 +221,48 @@ class SiteUpdate(UpdateBuilder[Site]):
 class SiteRepository(EntityRepository[Site]):
     """Reads and writes Site items."""
 
+    @overload
     def get(
         self,
         *,
         site_id: str,
         consistent: bool = False,
         include_expired: bool = False,
-    ) -> Site | None:
-        """The item with this key, or None (also when its TTL has passed)."""
-        return self._get(
-            Site.key(site_id=site_id),
+        projection: None = None,
+    ) -> Site | None: ...
+
+    @overload
+    def get(
+        self,
+        *,
+        site_id: str,
+        consistent: bool = False,
+        include_expired: bool = False,
+        projection: Sequence[SiteFieldName],
+    ) -> SitePartial | None: ...
+
+    def get(
+        self,
+        *,
+        site_id: str,
+        consistent: bool = False,
+        include_expired: bool = False,
+        projection: Sequence[SiteFieldName] | None = None,
+    ) -> Site | SitePartial | None:
+        """The item with this key, or None (also when its TTL has passed).
+
+        With ``projection`` (field names) only those attributes are read, into
+        a SitePartial.
+        """
+        key = Site.key(site_id=site_id)
+        if projection is None:
+            return self._get(
+                key, consistent=consistent, include_expired=include_expired
+            )
+        return self._get_partial(
+            key,
+            SitePartial,
+            projection,
             consistent=consistent,
             include_expired=include_expired,
         )
@@ -341,16 +381,48 @@ class DeviceUpdate(UpdateBuilder[Device]):
 class DeviceRepository(EntityRepository[Device]):
     """Reads and writes Device items."""
 
+    @overload
     def get(
         self,
         *,
         device_id: str,
         consistent: bool = False,
         include_expired: bool = False,
-    ) -> Device | None:
-        """The item with this key, or None (also when its TTL has passed)."""
-        return self._get(
-            Device.key(device_id=device_id),
+        projection: None = None,
+    ) -> Device | None: ...
+
+    @overload
+    def get(
+        self,
+        *,
+        device_id: str,
+        consistent: bool = False,
+        include_expired: bool = False,
+        projection: Sequence[DeviceFieldName],
+    ) -> DevicePartial | None: ...
+
+    def get(
+        self,
+        *,
+        device_id: str,
+        consistent: bool = False,
+        include_expired: bool = False,
+        projection: Sequence[DeviceFieldName] | None = None,
+    ) -> Device | DevicePartial | None:
+        """The item with this key, or None (also when its TTL has passed).
+
+        With ``projection`` (field names) only those attributes are read, into
+        a DevicePartial.
+        """
+        key = Device.key(device_id=device_id)
+        if projection is None:
+            return self._get(
+                key, consistent=consistent, include_expired=include_expired
+            )
+        return self._get_partial(
+            key,
+            DevicePartial,
+            projection,
             consistent=consistent,
             include_expired=include_expired,
         )
@@ -521,6 +593,7 @@ class ReadingUpdate(UpdateBuilder[Reading]):
 class ReadingRepository(EntityRepository[Reading]):
     """Reads and writes Reading items."""
 
+    @overload
     def get(
         self,
         *,
@@ -529,10 +602,45 @@ class ReadingRepository(EntityRepository[Reading]):
         metric: ReadingMetric,
         consistent: bool = False,
         include_expired: bool = False,
-    ) -> Reading | None:
-        """The item with this key, or None (also when its TTL has passed)."""
-        return self._get(
-            Reading.key(device_id=device_id, recorded_at=recorded_at, metric=metric),
+        projection: None = None,
+    ) -> Reading | None: ...
+
+    @overload
+    def get(
+        self,
+        *,
+        device_id: str,
+        recorded_at: AwareDatetime,
+        metric: ReadingMetric,
+        consistent: bool = False,
+        include_expired: bool = False,
+        projection: Sequence[ReadingFieldName],
+    ) -> ReadingPartial | None: ...
+
+    def get(
+        self,
+        *,
+        device_id: str,
+        recorded_at: AwareDatetime,
+        metric: ReadingMetric,
+        consistent: bool = False,
+        include_expired: bool = False,
+        projection: Sequence[ReadingFieldName] | None = None,
+    ) -> Reading | ReadingPartial | None:
+        """The item with this key, or None (also when its TTL has passed).
+
+        With ``projection`` (field names) only those attributes are read, into
+        a ReadingPartial.
+        """
+        key = Reading.key(device_id=device_id, recorded_at=recorded_at, metric=metric)
+        if projection is None:
+            return self._get(
+                key, consistent=consistent, include_expired=include_expired
+            )
+        return self._get_partial(
+            key,
+            ReadingPartial,
+            projection,
             consistent=consistent,
             include_expired=include_expired,
         )
@@ -744,6 +852,7 @@ class AlertUpdate(UpdateBuilder[Alert]):
 class AlertRepository(EntityRepository[Alert]):
     """Reads and writes Alert items."""
 
+    @overload
     def get(
         self,
         *,
@@ -752,10 +861,45 @@ class AlertRepository(EntityRepository[Alert]):
         seq: int,
         consistent: bool = False,
         include_expired: bool = False,
-    ) -> Alert | None:
-        """The item with this key, or None (also when its TTL has passed)."""
-        return self._get(
-            Alert.key(device_id=device_id, raised_at=raised_at, seq=seq),
+        projection: None = None,
+    ) -> Alert | None: ...
+
+    @overload
+    def get(
+        self,
+        *,
+        device_id: str,
+        raised_at: AwareDatetime,
+        seq: int,
+        consistent: bool = False,
+        include_expired: bool = False,
+        projection: Sequence[AlertFieldName],
+    ) -> AlertPartial | None: ...
+
+    def get(
+        self,
+        *,
+        device_id: str,
+        raised_at: AwareDatetime,
+        seq: int,
+        consistent: bool = False,
+        include_expired: bool = False,
+        projection: Sequence[AlertFieldName] | None = None,
+    ) -> Alert | AlertPartial | None:
+        """The item with this key, or None (also when its TTL has passed).
+
+        With ``projection`` (field names) only those attributes are read, into
+        a AlertPartial.
+        """
+        key = Alert.key(device_id=device_id, raised_at=raised_at, seq=seq)
+        if projection is None:
+            return self._get(
+                key, consistent=consistent, include_expired=include_expired
+            )
+        return self._get_partial(
+            key,
+            AlertPartial,
+            projection,
             consistent=consistent,
             include_expired=include_expired,
         )

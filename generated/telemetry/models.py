@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, ClassVar, Self, TypedDict
+from typing import Annotated, Any, ClassVar, Literal, Self, TypedDict
 
 from dyngen_runtime import EntityInfo, EntityModel, FieldRef, Item, require_abi
 from dyngen_runtime.keys import key_int, key_str, shard_of
@@ -20,7 +20,8 @@ from dyngen_runtime.marshal import (
     encode_json,
     encode_ttl,
 )
-from pydantic import AwareDatetime, JsonValue
+from dyngen_runtime.model import PartialModel
+from pydantic import AwareDatetime, Field, JsonValue
 
 require_abi(1, __name__)
 
@@ -47,6 +48,38 @@ class AlertSeverity(StrEnum):
     info = "info"
     warning = "warning"
     critical = "critical"
+
+
+SiteFieldName = Literal[
+    "site_id",
+    "name",
+    "timezone",
+]
+
+
+class SitePartial(PartialModel):
+    """Site read with a projection: fields not projected are None."""
+
+    site_id: str | None = None
+    name: str | None = None
+    timezone: str | None = None
+
+    @classmethod
+    def from_item(cls, item: Item, validate: bool = True) -> Self:
+        """Decode the projected attributes of an item."""
+        values: dict[str, Any] = {}
+        try:
+            if (av := item.get("site_id")) is not None:
+                values["site_id"] = av["S"]
+            if (av := item.get("name")) is not None:
+                values["name"] = av["S"]
+            if (av := item.get("timezone")) is not None:
+                values["timezone"] = av["S"]
+        except (KeyError, TypeError, ValueError) as error:
+            raise decode_error(cls.__name__, item, error) from None
+        if validate:
+            return cls.model_validate(values)
+        return cls.model_construct(**values)
 
 
 class SiteKey(TypedDict):
@@ -119,6 +152,58 @@ class Site(EntityModel):
                 "name": item["name"]["S"],
                 "timezone": item["timezone"]["S"],
             }
+        except (KeyError, TypeError, ValueError) as error:
+            raise decode_error(cls.__name__, item, error) from None
+        if validate:
+            return cls.model_validate(values)
+        return cls.model_construct(**values)
+
+
+DeviceFieldName = Literal[
+    "device_id",
+    "site_id",
+    "kind",
+    "firmware",
+    "installed_at",
+    "last_seen_at",
+    "settings",
+    "version",
+]
+
+
+class DevicePartial(PartialModel):
+    """Device read with a projection: fields not projected are None."""
+
+    device_id: str | None = None
+    site_id: str | None = None
+    kind: DeviceKind | None = None
+    firmware: str | None = None
+    installed_at: AwareDatetime | None = None
+    last_seen_at: AwareDatetime | None = None
+    settings: JsonValue | None = None
+    version: int | None = None
+
+    @classmethod
+    def from_item(cls, item: Item, validate: bool = True) -> Self:
+        """Decode the projected attributes of an item."""
+        values: dict[str, Any] = {}
+        try:
+            if (av := item.get("device_id")) is not None:
+                values["device_id"] = av["S"]
+            if (av := item.get("site_id")) is not None:
+                values["site_id"] = av["S"]
+            if (av := item.get("kind")) is not None:
+                values["kind"] = DeviceKind(av["S"])
+            if (av := item.get("firmware")) is not None:
+                values["firmware"] = av["S"]
+            if (av := item.get("installed_at")) is not None:
+                values["installed_at"] = decode_datetime(av["S"])
+            if (av := item.get("last_seen_at")) is not None:
+                values["last_seen_at"] = decode_datetime(av["S"])
+            if (av := item.get("settings")) is not None:
+                values["settings"] = decode_json(av)
+            if (av := item.get("version")) is not None:
+                values["version"] = int(av["N"])
         except (KeyError, TypeError, ValueError) as error:
             raise decode_error(cls.__name__, item, error) from None
         if validate:
@@ -258,6 +343,50 @@ class Device(EntityModel):
         return cls.model_construct(**values)
 
 
+ReadingFieldName = Literal[
+    "device_id",
+    "recorded_at",
+    "metric",
+    "value",
+    "unit",
+    "expires_at",
+]
+
+
+class ReadingPartial(PartialModel):
+    """Reading read with a projection: fields not projected are None."""
+
+    device_id: str | None = None
+    recorded_at: AwareDatetime | None = None
+    metric: ReadingMetric | None = None
+    value: float | None = None
+    unit: str | None = None
+    expires_at: AwareDatetime | None = None
+
+    @classmethod
+    def from_item(cls, item: Item, validate: bool = True) -> Self:
+        """Decode the projected attributes of an item."""
+        values: dict[str, Any] = {}
+        try:
+            if (av := item.get("device_id")) is not None:
+                values["device_id"] = av["S"]
+            if (av := item.get("recorded_at")) is not None:
+                values["recorded_at"] = decode_datetime(av["S"])
+            if (av := item.get("metric")) is not None:
+                values["metric"] = ReadingMetric(av["S"])
+            if (av := item.get("value")) is not None:
+                values["value"] = float(av["N"])
+            if (av := item.get("unit")) is not None:
+                values["unit"] = av["S"]
+            if (av := item.get("expires_at")) is not None:
+                values["expires_at"] = decode_ttl(av["N"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise decode_error(cls.__name__, item, error) from None
+        if validate:
+            return cls.model_validate(values)
+        return cls.model_construct(**values)
+
+
 class ReadingKey(TypedDict):
     """The primary-key fields of Reading, for batch_get."""
 
@@ -390,6 +519,58 @@ class Reading(EntityModel):
         return cls.model_construct(**values)
 
 
+AlertFieldName = Literal[
+    "device_id",
+    "raised_at",
+    "seq",
+    "severity",
+    "message",
+    "resolved",
+    "expires_at",
+    "version",
+]
+
+
+class AlertPartial(PartialModel):
+    """Alert read with a projection: fields not projected are None."""
+
+    device_id: str | None = None
+    raised_at: AwareDatetime | None = None
+    seq: int | None = None
+    severity: AlertSeverity | None = None
+    message: str | None = None
+    resolved: bool | None = None
+    expires_at: AwareDatetime | None = None
+    version: int | None = None
+
+    @classmethod
+    def from_item(cls, item: Item, validate: bool = True) -> Self:
+        """Decode the projected attributes of an item."""
+        values: dict[str, Any] = {}
+        try:
+            if (av := item.get("device_id")) is not None:
+                values["device_id"] = av["S"]
+            if (av := item.get("raised_at")) is not None:
+                values["raised_at"] = decode_datetime(av["S"])
+            if (av := item.get("seq")) is not None:
+                values["seq"] = int(av["N"])
+            if (av := item.get("severity")) is not None:
+                values["severity"] = AlertSeverity(av["S"])
+            if (av := item.get("message")) is not None:
+                values["message"] = av["S"]
+            if (av := item.get("resolved")) is not None:
+                values["resolved"] = av["BOOL"]
+            if (av := item.get("expires_at")) is not None:
+                values["expires_at"] = decode_ttl(av["N"])
+            if (av := item.get("version")) is not None:
+                values["version"] = int(av["N"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise decode_error(cls.__name__, item, error) from None
+        if validate:
+            return cls.model_validate(values)
+        return cls.model_construct(**values)
+
+
 class AlertKey(TypedDict):
     """The primary-key fields of Alert, for batch_get."""
 
@@ -450,7 +631,7 @@ class Alert(EntityModel):
 
     device_id: str
     raised_at: AwareDatetime
-    seq: int = 0
+    seq: Annotated[int, Field(ge=0)] = 0
     """Orders alerts raised in the same microsecond."""
     severity: AlertSeverity
     message: str

@@ -48,6 +48,7 @@ GENERATED_MODULE_NAMES = frozenset(
         "JsonValue",
         "Literal",
         "Page",
+        "PartialModel",
         "QueryPlan",
         "Self",
         "SortCondition",

@@ -30,6 +30,8 @@ class EntityModel(BaseModel):
         """Decode an item; ``validate=False`` trusts items this code wrote."""
         raise NotImplementedError
 
+    fields: ClassVar[Any]
+
     def _with_version(self, version: int) -> Self:
         field = self._entity.version_field
         assert field is not None, "only versioned entities have a version"
@@ -40,3 +42,14 @@ class EntityModel(BaseModel):
         assert field is not None, "only versioned entities have a version"
         value: Any = getattr(self, field)
         return int(value)
+
+
+class PartialModel(BaseModel):
+    """An entity read with a projection: every field optional, unset ones None."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @classmethod
+    def from_item(cls, item: Item, validate: bool = True) -> Self:
+        """Decode the projected attributes of an item."""
+        raise NotImplementedError

@@ -22,14 +22,15 @@ from dyngen_runtime.errors import (
     VersionConflictError,
 )
 from dyngen_runtime.executor import Executor
-from dyngen_runtime.expressions import Condition, Placeholders
-from dyngen_runtime.model import EntityModel
+from dyngen_runtime.expressions import Condition, Placeholders, render_projection
+from dyngen_runtime.model import EntityModel, PartialModel
 from dyngen_runtime.query import QueryRunner
 from dyngen_runtime.size import check_item
 from dyngen_runtime.wire import Item
 
 M = TypeVar("M", bound=EntityModel)
 K = TypeVar("K")
+P = TypeVar("P", bound="PartialModel")
 
 #: A condition expression with its name and value maps.
 ConditionParts = tuple[str, dict[str, str], dict[str, Any] | None]
@@ -188,16 +189,59 @@ class EntityRepository(Generic[M]):
     def _get(
         self, key: Item, *, consistent: bool, include_expired: bool = False
     ) -> M | None:
+        raw = self._get_raw(key, consistent, include_expired, None)
+        return None if raw is None else self._model.from_item(raw)
+
+    def _get_partial(
+        self,
+        key: Item,
+        partial: type[P],
+        projection: Sequence[str],
+        *,
+        consistent: bool,
+        include_expired: bool,
+    ) -> P | None:
+        raw = self._get_raw(key, consistent, include_expired, projection)
+        return None if raw is None else partial.from_item(raw)
+
+    def _get_raw(
+        self,
+        key: Item,
+        consistent: bool,
+        include_expired: bool,
+        projection: Sequence[str] | None,
+    ) -> Item | None:
         params: dict[str, Any] = {
             "TableName": self._executor.table_name,
             "Key": key,
         }
         if consistent:
             params["ConsistentRead"] = True
-        raw = self._executor.call("GetItem", params).get("Item")
+        if projection is not None:
+            ph = Placeholders()
+            params["ProjectionExpression"] = render_projection(
+                self._projected(projection), ph
+            )
+            ph.apply(params)
+        raw: Item | None = self._executor.call("GetItem", params).get("Item")
         if raw is None or (not include_expired and self._expired(raw)):
             return None
-        return self._model.from_item(raw)
+        return raw
+
+    def _projected(self, names: Sequence[str]) -> list[str]:
+        """Stored names for Python field names, plus what reads need (TTL)."""
+        fields = self._model.fields
+        stored = []
+        for name in names:
+            ref = getattr(fields, name, None)
+            if ref is None:
+                raise ValidationError(
+                    f"{self._entity.name}: no field {name!r} to project"
+                )
+            stored.append(ref.stored)
+        if self._entity.ttl_attribute is not None:
+            stored.append(self._entity.ttl_attribute)
+        return stored
 
     def _delete(
         self,

@@ -85,6 +85,25 @@ _KEY_TEXT_CHARS = {
 }
 
 
+def _padded_fields(decl: EntityDecl) -> set[str]:
+    """Fields that some key template of the entity zero-pads (``{n:08}``)."""
+    padded: set[str] = set()
+    for keys in decl.keys.values():
+        for text in (keys.pk, keys.sk):
+            if not text:
+                continue
+            try:
+                template = parse_template(text)
+            except TemplateError:
+                continue
+            padded.update(
+                p.field
+                for p in template.parts
+                if isinstance(p, Placeholder) and p.width
+            )
+    return padded
+
+
 def _storable(number: Decimal) -> bool:
     """Whether DynamoDB can store the number (finite, 38 digits, its range)."""
     try:
@@ -161,6 +180,7 @@ class _Builder:
         self.nested: list[NestedModelIR] = []
         self.models_imports = Imports()
         self.client_imports = Imports()
+        self.padded: set[str] = set()
         self.index_infos: dict[str, IndexInfo] = {}
         self.entity_templates: dict[
             str,
@@ -554,6 +574,11 @@ class _Builder:
         default = self.default_source(entity, attribute)
         optional = not attribute.required
         annotation = f"{codec.annotation} | None" if optional else codec.annotation
+        if attribute.name in self.padded:
+            # A zero-padded key field sorts as text only when it is not negative.
+            self.models_imports.add("typing", "Annotated")
+            self.models_imports.add("pydantic", "Field")
+            annotation = f"Annotated[{annotation}, Field(ge=0)]"
         declaration = f"{attribute.name}: {annotation}"
         if default is not None:
             declaration += f" = {default}"
@@ -578,6 +603,7 @@ class _Builder:
             always_present=attribute.required and not codec.is_set,
             missing=missing,
             doc=attribute.decl.description if attribute.decl else None,
+            optional_annotation=f"{codec.annotation} | None",
         )
 
 
@@ -663,7 +689,14 @@ class _ModuleBuilder(_Builder):
         client_imports.add("collections.abc", "Sequence")
         client_imports.add(RT, "BatchGetResult")
         client_imports.add(".models", *(f"{e.class_name}Key" for e in entities))
-        self.models_imports.add("typing", "TypedDict")
+        self.models_imports.add("typing", "TypedDict", "Literal")
+        self.models_imports.add(RT + ".model", "PartialModel")
+        client_imports.add("typing", "overload")
+        client_imports.add(
+            ".models",
+            *(f"{e.class_name}Partial" for e in entities),
+            *(f"{e.class_name}FieldName" for e in entities),
+        )
         client_imports.add(RT, "Condition")
         if any(e.access_patterns for e in entities):
             client_imports.add(RT + ".query", "Page")
@@ -677,6 +710,8 @@ class _ModuleBuilder(_Builder):
         exports = sorted(
             [e.class_name for e in entities]
             + [f"{e.class_name}Key" for e in entities]
+            + [f"{e.class_name}Partial" for e in entities]
+            + [f"{e.class_name}FieldName" for e in entities]
             + [e.class_name for e in self.enums]
             + [n.class_name for n in self.nested]
             + [names.pascal_case(module)]
@@ -912,6 +947,7 @@ class _ModuleBuilder(_Builder):
                     code="DG004",
                 )
         version = self.version(name, decl, attributes)
+        self.padded = _padded_fields(decl)
         imports = self.models_imports
         for attribute in attributes.values():
             self.generated_types(name, attribute)
@@ -929,6 +965,7 @@ class _ModuleBuilder(_Builder):
                     always_present=False,
                     missing="0",
                     doc="Optimistic-locking version: 0 means never stored.",
+                    optional_annotation="int | None",
                 )
             )
         templates = self.keys(name, decl, attributes, by_stored, indexes)
@@ -1904,6 +1941,16 @@ class _ModuleBuilder(_Builder):
             claim(entity.class_name, f"entity {entity.name}", path)
             claim(entity.fields_class, f"the fields of {entity.name}", path)
             claim(f"{entity.class_name}Key", f"the key of {entity.name}", path)
+            claim(
+                f"{entity.class_name}Partial",
+                f"the partial model of {entity.name}",
+                path,
+            )
+            claim(
+                f"{entity.class_name}FieldName",
+                f"the field names of {entity.name}",
+                path,
+            )
             claim(
                 f"{entity.class_name}Tx",
                 f"the transaction helper of {entity.name}",

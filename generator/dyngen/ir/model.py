@@ -38,6 +38,7 @@ class FieldIR:
     always_present: bool  # decode reads ``item[...]`` directly (no .get)
     missing: str | None  # Python value when the attribute is absent (sets: empty)
     doc: str | None
+    optional_annotation: str = ""  # ``T | None``, for partial models
 
 
 @dataclass(frozen=True)

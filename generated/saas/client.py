@@ -601,6 +601,7 @@ class UserRepository(EntityRepository[User]):
             if_version=if_version,
         )
 
+    @overload
     def in_tenant(
         self,
         tenant_id: str,
@@ -612,11 +613,57 @@ class UserRepository(EntityRepository[User]):
         consistent: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Page[User]:
+        projection: None = None,
+    ) -> Page[User]: ...
+
+    @overload
+    def in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        user_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[UserFieldName],
+    ) -> Page[UserPartial]: ...
+
+    def in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        user_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[UserFieldName] | None = None,
+    ) -> Page[User] | Page[UserPartial]:
         """One page of User items (``limit`` of them, if given).
 
         Query the table: PK = "TENANT#{tenant_id}" AND begins_with(SK, "USER#"), narrowed by user_id ("USER#{user_id}").
+        With ``projection`` (field names), only those attributes are read, into
+        UserPartial items.
         """
+        if projection is not None:
+            return self._queries.page_partial(
+                _USER_IN_TENANT,
+                ["TENANT#" + key_str(tenant_id, "", "User.tenant_id")],
+                {"user_id": user_id},
+                self._projected(projection),
+                UserPartial.from_item,
+                limit=limit,
+                cursor=cursor,
+                descending=descending,
+                consistent=consistent,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.page(
             _USER_IN_TENANT,
             ["TENANT#" + key_str(tenant_id, "", "User.tenant_id")],
@@ -629,6 +676,7 @@ class UserRepository(EntityRepository[User]):
             include_expired=include_expired,
         )
 
+    @overload
     def iter_in_tenant(
         self,
         tenant_id: str,
@@ -638,8 +686,46 @@ class UserRepository(EntityRepository[User]):
         consistent: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Iterator[User]:
+        projection: None = None,
+    ) -> Iterator[User]: ...
+
+    @overload
+    def iter_in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        user_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[UserFieldName],
+    ) -> Iterator[UserPartial]: ...
+
+    def iter_in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        user_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[UserFieldName] | None = None,
+    ) -> Iterator[User] | Iterator[UserPartial]:
         """Every item of :meth:`in_tenant`, reading pages as they are consumed."""
+        if projection is not None:
+            return self._queries.iterate_partial(
+                _USER_IN_TENANT,
+                ["TENANT#" + key_str(tenant_id, "", "User.tenant_id")],
+                {"user_id": user_id},
+                self._projected(projection),
+                UserPartial.from_item,
+                descending=descending,
+                consistent=consistent,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.iterate(
             _USER_IN_TENANT,
             ["TENANT#" + key_str(tenant_id, "", "User.tenant_id")],
@@ -819,6 +905,7 @@ class ProjectRepository(EntityRepository[Project]):
             if_version=if_version,
         )
 
+    @overload
     def in_tenant(
         self,
         tenant_id: str,
@@ -830,11 +917,57 @@ class ProjectRepository(EntityRepository[Project]):
         consistent: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Page[Project]:
+        projection: None = None,
+    ) -> Page[Project]: ...
+
+    @overload
+    def in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        project_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[ProjectFieldName],
+    ) -> Page[ProjectPartial]: ...
+
+    def in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        project_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[ProjectFieldName] | None = None,
+    ) -> Page[Project] | Page[ProjectPartial]:
         """One page of Project items (``limit`` of them, if given).
 
         Query the table: PK = "TENANT#{tenant_id}" AND begins_with(SK, "PROJECT#"), narrowed by project_id ("PROJECT#{project_id}").
+        With ``projection`` (field names), only those attributes are read, into
+        ProjectPartial items.
         """
+        if projection is not None:
+            return self._queries.page_partial(
+                _PROJECT_IN_TENANT,
+                ["TENANT#" + key_str(tenant_id, "", "Project.tenant_id")],
+                {"project_id": project_id},
+                self._projected(projection),
+                ProjectPartial.from_item,
+                limit=limit,
+                cursor=cursor,
+                descending=descending,
+                consistent=consistent,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.page(
             _PROJECT_IN_TENANT,
             ["TENANT#" + key_str(tenant_id, "", "Project.tenant_id")],
@@ -847,6 +980,7 @@ class ProjectRepository(EntityRepository[Project]):
             include_expired=include_expired,
         )
 
+    @overload
     def iter_in_tenant(
         self,
         tenant_id: str,
@@ -856,8 +990,46 @@ class ProjectRepository(EntityRepository[Project]):
         consistent: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Iterator[Project]:
+        projection: None = None,
+    ) -> Iterator[Project]: ...
+
+    @overload
+    def iter_in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        project_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[ProjectFieldName],
+    ) -> Iterator[ProjectPartial]: ...
+
+    def iter_in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        project_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[ProjectFieldName] | None = None,
+    ) -> Iterator[Project] | Iterator[ProjectPartial]:
         """Every item of :meth:`in_tenant`, reading pages as they are consumed."""
+        if projection is not None:
+            return self._queries.iterate_partial(
+                _PROJECT_IN_TENANT,
+                ["TENANT#" + key_str(tenant_id, "", "Project.tenant_id")],
+                {"project_id": project_id},
+                self._projected(projection),
+                ProjectPartial.from_item,
+                descending=descending,
+                consistent=consistent,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.iterate(
             _PROJECT_IN_TENANT,
             ["TENANT#" + key_str(tenant_id, "", "Project.tenant_id")],
@@ -1104,6 +1276,7 @@ class TaskRepository(EntityRepository[Task]):
             if_version=if_version,
         )
 
+    @overload
     def in_project(
         self,
         project_id: str,
@@ -1115,11 +1288,57 @@ class TaskRepository(EntityRepository[Task]):
         descending: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Page[Task]:
+        projection: None = None,
+    ) -> Page[Task]: ...
+
+    @overload
+    def in_project(
+        self,
+        project_id: str,
+        *,
+        status: TaskStatus | SortCondition[TaskStatus] | None = None,
+        task_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[TaskFieldName],
+    ) -> Page[TaskPartial]: ...
+
+    def in_project(
+        self,
+        project_id: str,
+        *,
+        status: TaskStatus | SortCondition[TaskStatus] | None = None,
+        task_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[TaskFieldName] | None = None,
+    ) -> Page[Task] | Page[TaskPartial]:
         """One page of Task items (``limit`` of them, if given).
 
         Query index GSI1: GSI1PK = "PROJECT#{project_id}" AND begins_with(GSI1SK, "TASK#"), narrowed by status, task_id ("TASK#{status}#{task_id}").
+        With ``projection`` (field names), only those attributes are read, into
+        TaskPartial items.
         """
+        if projection is not None:
+            return self._queries.page_partial(
+                _TASK_IN_PROJECT,
+                ["PROJECT#" + key_str(project_id, "", "Task.project_id")],
+                {"status": status, "task_id": task_id},
+                self._projected(projection),
+                TaskPartial.from_item,
+                limit=limit,
+                cursor=cursor,
+                descending=descending,
+                consistent=False,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.page(
             _TASK_IN_PROJECT,
             ["PROJECT#" + key_str(project_id, "", "Task.project_id")],
@@ -1132,6 +1351,7 @@ class TaskRepository(EntityRepository[Task]):
             include_expired=include_expired,
         )
 
+    @overload
     def iter_in_project(
         self,
         project_id: str,
@@ -1141,8 +1361,46 @@ class TaskRepository(EntityRepository[Task]):
         descending: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Iterator[Task]:
+        projection: None = None,
+    ) -> Iterator[Task]: ...
+
+    @overload
+    def iter_in_project(
+        self,
+        project_id: str,
+        *,
+        status: TaskStatus | SortCondition[TaskStatus] | None = None,
+        task_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[TaskFieldName],
+    ) -> Iterator[TaskPartial]: ...
+
+    def iter_in_project(
+        self,
+        project_id: str,
+        *,
+        status: TaskStatus | SortCondition[TaskStatus] | None = None,
+        task_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[TaskFieldName] | None = None,
+    ) -> Iterator[Task] | Iterator[TaskPartial]:
         """Every item of :meth:`in_project`, reading pages as they are consumed."""
+        if projection is not None:
+            return self._queries.iterate_partial(
+                _TASK_IN_PROJECT,
+                ["PROJECT#" + key_str(project_id, "", "Task.project_id")],
+                {"status": status, "task_id": task_id},
+                self._projected(projection),
+                TaskPartial.from_item,
+                descending=descending,
+                consistent=False,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.iterate(
             _TASK_IN_PROJECT,
             ["PROJECT#" + key_str(project_id, "", "Task.project_id")],
@@ -1152,6 +1410,36 @@ class TaskRepository(EntityRepository[Task]):
             filter=filter,
             include_expired=include_expired,
         )
+
+    @overload
+    def assigned_to(
+        self,
+        tenant_id: str,
+        assignee_id: str,
+        *,
+        task_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: None = None,
+    ) -> Page[Task]: ...
+
+    @overload
+    def assigned_to(
+        self,
+        tenant_id: str,
+        assignee_id: str,
+        *,
+        task_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[TaskFieldName],
+    ) -> Page[TaskPartial]: ...
 
     def assigned_to(
         self,
@@ -1164,11 +1452,33 @@ class TaskRepository(EntityRepository[Task]):
         descending: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Page[Task]:
+        projection: Sequence[TaskFieldName] | None = None,
+    ) -> Page[Task] | Page[TaskPartial]:
         """One page of Task items (``limit`` of them, if given).
 
         Query index GSI2: GSI2PK = "ASSIGNEE#{tenant_id}#{assignee_id}" AND begins_with(GSI2SK, "TASK#"), narrowed by task_id ("TASK#{task_id}").
+        With ``projection`` (field names), only those attributes are read, into
+        TaskPartial items.
         """
+        if projection is not None:
+            return self._queries.page_partial(
+                _TASK_ASSIGNED_TO,
+                [
+                    "ASSIGNEE#"
+                    + key_str(tenant_id, "#", "Task.tenant_id")
+                    + "#"
+                    + key_str(assignee_id, "", "Task.assignee_id")
+                ],
+                {"task_id": task_id},
+                self._projected(projection),
+                TaskPartial.from_item,
+                limit=limit,
+                cursor=cursor,
+                descending=descending,
+                consistent=False,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.page(
             _TASK_ASSIGNED_TO,
             [
@@ -1186,6 +1496,7 @@ class TaskRepository(EntityRepository[Task]):
             include_expired=include_expired,
         )
 
+    @overload
     def iter_assigned_to(
         self,
         tenant_id: str,
@@ -1195,8 +1506,51 @@ class TaskRepository(EntityRepository[Task]):
         descending: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Iterator[Task]:
+        projection: None = None,
+    ) -> Iterator[Task]: ...
+
+    @overload
+    def iter_assigned_to(
+        self,
+        tenant_id: str,
+        assignee_id: str,
+        *,
+        task_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[TaskFieldName],
+    ) -> Iterator[TaskPartial]: ...
+
+    def iter_assigned_to(
+        self,
+        tenant_id: str,
+        assignee_id: str,
+        *,
+        task_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[TaskFieldName] | None = None,
+    ) -> Iterator[Task] | Iterator[TaskPartial]:
         """Every item of :meth:`assigned_to`, reading pages as they are consumed."""
+        if projection is not None:
+            return self._queries.iterate_partial(
+                _TASK_ASSIGNED_TO,
+                [
+                    "ASSIGNEE#"
+                    + key_str(tenant_id, "#", "Task.tenant_id")
+                    + "#"
+                    + key_str(assignee_id, "", "Task.assignee_id")
+                ],
+                {"task_id": task_id},
+                self._projected(projection),
+                TaskPartial.from_item,
+                descending=descending,
+                consistent=False,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.iterate(
             _TASK_ASSIGNED_TO,
             [
@@ -1211,6 +1565,38 @@ class TaskRepository(EntityRepository[Task]):
             filter=filter,
             include_expired=include_expired,
         )
+
+    @overload
+    def due_in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        due_on: date | SortCondition[date] | None = None,
+        task_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: None = None,
+    ) -> Page[Task]: ...
+
+    @overload
+    def due_in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        due_on: date | SortCondition[date] | None = None,
+        task_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[TaskFieldName],
+    ) -> Page[TaskPartial]: ...
 
     def due_in_tenant(
         self,
@@ -1224,11 +1610,28 @@ class TaskRepository(EntityRepository[Task]):
         consistent: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Page[Task]:
+        projection: Sequence[TaskFieldName] | None = None,
+    ) -> Page[Task] | Page[TaskPartial]:
         """One page of Task items (``limit`` of them, if given).
 
         Query index LSI1: PK = "TENANT#{tenant_id}" AND begins_with(LSI1SK, "DUE#"), narrowed by due_on, task_id ("DUE#{due_on}#{task_id}").
+        With ``projection`` (field names), only those attributes are read, into
+        TaskPartial items.
         """
+        if projection is not None:
+            return self._queries.page_partial(
+                _TASK_DUE_IN_TENANT,
+                ["TENANT#" + key_str(tenant_id, "", "Task.tenant_id")],
+                {"due_on": due_on, "task_id": task_id},
+                self._projected(projection),
+                TaskPartial.from_item,
+                limit=limit,
+                cursor=cursor,
+                descending=descending,
+                consistent=consistent,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.page(
             _TASK_DUE_IN_TENANT,
             ["TENANT#" + key_str(tenant_id, "", "Task.tenant_id")],
@@ -1241,6 +1644,7 @@ class TaskRepository(EntityRepository[Task]):
             include_expired=include_expired,
         )
 
+    @overload
     def iter_due_in_tenant(
         self,
         tenant_id: str,
@@ -1251,8 +1655,48 @@ class TaskRepository(EntityRepository[Task]):
         consistent: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Iterator[Task]:
+        projection: None = None,
+    ) -> Iterator[Task]: ...
+
+    @overload
+    def iter_due_in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        due_on: date | SortCondition[date] | None = None,
+        task_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[TaskFieldName],
+    ) -> Iterator[TaskPartial]: ...
+
+    def iter_due_in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        due_on: date | SortCondition[date] | None = None,
+        task_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[TaskFieldName] | None = None,
+    ) -> Iterator[Task] | Iterator[TaskPartial]:
         """Every item of :meth:`due_in_tenant`, reading pages as they are consumed."""
+        if projection is not None:
+            return self._queries.iterate_partial(
+                _TASK_DUE_IN_TENANT,
+                ["TENANT#" + key_str(tenant_id, "", "Task.tenant_id")],
+                {"due_on": due_on, "task_id": task_id},
+                self._projected(projection),
+                TaskPartial.from_item,
+                descending=descending,
+                consistent=consistent,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.iterate(
             _TASK_DUE_IN_TENANT,
             ["TENANT#" + key_str(tenant_id, "", "Task.tenant_id")],
@@ -1262,6 +1706,38 @@ class TaskRepository(EntityRepository[Task]):
             filter=filter,
             include_expired=include_expired,
         )
+
+    @overload
+    def open_in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        project_id: str | SortCondition[str] | None = None,
+        task_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: None = None,
+    ) -> Page[Task]: ...
+
+    @overload
+    def open_in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        project_id: str | SortCondition[str] | None = None,
+        task_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[TaskFieldName],
+    ) -> Page[TaskPartial]: ...
 
     def open_in_tenant(
         self,
@@ -1275,12 +1751,29 @@ class TaskRepository(EntityRepository[Task]):
         consistent: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Page[Task]:
+        projection: Sequence[TaskFieldName] | None = None,
+    ) -> Page[Task] | Page[TaskPartial]:
         """One page of Task items (``limit`` of them, if given).
 
         Query the table: PK = "TENANT#{tenant_id}" AND begins_with(SK, "TASK#"), narrowed by project_id, task_id ("TASK#{project_id}#{task_id}").
         Filter: (TaskFields.status == TaskStatus.todo) (DynamoDB reads and bills the dropped items).
+        With ``projection`` (field names), only those attributes are read, into
+        TaskPartial items.
         """
+        if projection is not None:
+            return self._queries.page_partial(
+                _TASK_OPEN_IN_TENANT,
+                ["TENANT#" + key_str(tenant_id, "", "Task.tenant_id")],
+                {"project_id": project_id, "task_id": task_id},
+                self._projected(projection),
+                TaskPartial.from_item,
+                limit=limit,
+                cursor=cursor,
+                descending=descending,
+                consistent=consistent,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.page(
             _TASK_OPEN_IN_TENANT,
             ["TENANT#" + key_str(tenant_id, "", "Task.tenant_id")],
@@ -1293,6 +1786,7 @@ class TaskRepository(EntityRepository[Task]):
             include_expired=include_expired,
         )
 
+    @overload
     def iter_open_in_tenant(
         self,
         tenant_id: str,
@@ -1303,8 +1797,48 @@ class TaskRepository(EntityRepository[Task]):
         consistent: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Iterator[Task]:
+        projection: None = None,
+    ) -> Iterator[Task]: ...
+
+    @overload
+    def iter_open_in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        project_id: str | SortCondition[str] | None = None,
+        task_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[TaskFieldName],
+    ) -> Iterator[TaskPartial]: ...
+
+    def iter_open_in_tenant(
+        self,
+        tenant_id: str,
+        *,
+        project_id: str | SortCondition[str] | None = None,
+        task_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[TaskFieldName] | None = None,
+    ) -> Iterator[Task] | Iterator[TaskPartial]:
         """Every item of :meth:`open_in_tenant`, reading pages as they are consumed."""
+        if projection is not None:
+            return self._queries.iterate_partial(
+                _TASK_OPEN_IN_TENANT,
+                ["TENANT#" + key_str(tenant_id, "", "Task.tenant_id")],
+                {"project_id": project_id, "task_id": task_id},
+                self._projected(projection),
+                TaskPartial.from_item,
+                descending=descending,
+                consistent=consistent,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.iterate(
             _TASK_OPEN_IN_TENANT,
             ["TENANT#" + key_str(tenant_id, "", "Task.tenant_id")],

@@ -617,6 +617,7 @@ class OrderRepository(EntityRepository[Order]):
             if_version=if_version,
         )
 
+    @overload
     def for_customer(
         self,
         customer_id: str,
@@ -629,11 +630,59 @@ class OrderRepository(EntityRepository[Order]):
         consistent: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Page[Order]:
+        projection: None = None,
+    ) -> Page[Order]: ...
+
+    @overload
+    def for_customer(
+        self,
+        customer_id: str,
+        *,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        order_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[OrderFieldName],
+    ) -> Page[OrderPartial]: ...
+
+    def for_customer(
+        self,
+        customer_id: str,
+        *,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        order_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[OrderFieldName] | None = None,
+    ) -> Page[Order] | Page[OrderPartial]:
         """One page of Order items (``limit`` of them, if given).
 
         Query the table: PK = "CUSTOMER#{customer_id}" AND begins_with(SK, "ORDER#"), narrowed by placed_at, order_id ("ORDER#{placed_at}#{order_id}").
+        With ``projection`` (field names), only those attributes are read, into
+        OrderPartial items.
         """
+        if projection is not None:
+            return self._queries.page_partial(
+                _ORDER_FOR_CUSTOMER,
+                ["CUSTOMER#" + key_str(customer_id, "", "Order.customer_id")],
+                {"placed_at": placed_at, "order_id": order_id},
+                self._projected(projection),
+                OrderPartial.from_item,
+                limit=limit,
+                cursor=cursor,
+                descending=descending,
+                consistent=consistent,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.page(
             _ORDER_FOR_CUSTOMER,
             ["CUSTOMER#" + key_str(customer_id, "", "Order.customer_id")],
@@ -646,6 +695,7 @@ class OrderRepository(EntityRepository[Order]):
             include_expired=include_expired,
         )
 
+    @overload
     def iter_for_customer(
         self,
         customer_id: str,
@@ -656,8 +706,48 @@ class OrderRepository(EntityRepository[Order]):
         consistent: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Iterator[Order]:
+        projection: None = None,
+    ) -> Iterator[Order]: ...
+
+    @overload
+    def iter_for_customer(
+        self,
+        customer_id: str,
+        *,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        order_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[OrderFieldName],
+    ) -> Iterator[OrderPartial]: ...
+
+    def iter_for_customer(
+        self,
+        customer_id: str,
+        *,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        order_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[OrderFieldName] | None = None,
+    ) -> Iterator[Order] | Iterator[OrderPartial]:
         """Every item of :meth:`for_customer`, reading pages as they are consumed."""
+        if projection is not None:
+            return self._queries.iterate_partial(
+                _ORDER_FOR_CUSTOMER,
+                ["CUSTOMER#" + key_str(customer_id, "", "Order.customer_id")],
+                {"placed_at": placed_at, "order_id": order_id},
+                self._projected(projection),
+                OrderPartial.from_item,
+                descending=descending,
+                consistent=consistent,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.iterate(
             _ORDER_FOR_CUSTOMER,
             ["CUSTOMER#" + key_str(customer_id, "", "Order.customer_id")],
@@ -686,6 +776,7 @@ class OrderRepository(EntityRepository[Order]):
             include_expired=include_expired,
         )
 
+    @overload
     def by_status(
         self,
         status: OrderStatus,
@@ -696,13 +787,63 @@ class OrderRepository(EntityRepository[Order]):
         descending: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Page[Order]:
+        projection: None = None,
+    ) -> Page[Order]: ...
+
+    @overload
+    def by_status(
+        self,
+        status: OrderStatus,
+        *,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[OrderFieldName],
+    ) -> Page[OrderPartial]: ...
+
+    def by_status(
+        self,
+        status: OrderStatus,
+        *,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[OrderFieldName] | None = None,
+    ) -> Page[Order] | Page[OrderPartial]:
         """One page of Order items (``limit`` of them, if given).
 
         Query index GSI2: GSI2PK = "STATUS#{status}#{shard(8)}" AND any GSI2SK, narrowed by placed_at ("{placed_at}").
         Fans out to the 8 write shards concurrently and merges them in sort-key order.
         GSI2 does not project every attribute: full items are fetched with BatchGetItem.
+        With ``projection`` (field names), only those attributes are read, into
+        OrderPartial items.
         """
+        if projection is not None:
+            return self._queries.page_partial(
+                _ORDER_BY_STATUS,
+                [
+                    "STATUS#"
+                    + key_str(status.value, "#", "Order.status")
+                    + "#"
+                    + str(shard)
+                    for shard in range(8)
+                ],
+                {"placed_at": placed_at},
+                self._projected(projection),
+                OrderPartial.from_item,
+                limit=limit,
+                cursor=cursor,
+                descending=descending,
+                consistent=False,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.page(
             _ORDER_BY_STATUS,
             [
@@ -721,6 +862,7 @@ class OrderRepository(EntityRepository[Order]):
             include_expired=include_expired,
         )
 
+    @overload
     def iter_by_status(
         self,
         status: OrderStatus,
@@ -729,8 +871,50 @@ class OrderRepository(EntityRepository[Order]):
         descending: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Iterator[Order]:
+        projection: None = None,
+    ) -> Iterator[Order]: ...
+
+    @overload
+    def iter_by_status(
+        self,
+        status: OrderStatus,
+        *,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[OrderFieldName],
+    ) -> Iterator[OrderPartial]: ...
+
+    def iter_by_status(
+        self,
+        status: OrderStatus,
+        *,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[OrderFieldName] | None = None,
+    ) -> Iterator[Order] | Iterator[OrderPartial]:
         """Every item of :meth:`by_status`, reading pages as they are consumed."""
+        if projection is not None:
+            return self._queries.iterate_partial(
+                _ORDER_BY_STATUS,
+                [
+                    "STATUS#"
+                    + key_str(status.value, "#", "Order.status")
+                    + "#"
+                    + str(shard)
+                    for shard in range(8)
+                ],
+                {"placed_at": placed_at},
+                self._projected(projection),
+                OrderPartial.from_item,
+                descending=descending,
+                consistent=False,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.iterate(
             _ORDER_BY_STATUS,
             [
@@ -746,6 +930,38 @@ class OrderRepository(EntityRepository[Order]):
             filter=filter,
             include_expired=include_expired,
         )
+
+    @overload
+    def for_customer_by_status(
+        self,
+        customer_id: str,
+        *,
+        status: OrderStatus | SortCondition[OrderStatus] | None = None,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: None = None,
+    ) -> Page[Order]: ...
+
+    @overload
+    def for_customer_by_status(
+        self,
+        customer_id: str,
+        *,
+        status: OrderStatus | SortCondition[OrderStatus] | None = None,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[OrderFieldName],
+    ) -> Page[OrderPartial]: ...
 
     def for_customer_by_status(
         self,
@@ -759,12 +975,29 @@ class OrderRepository(EntityRepository[Order]):
         consistent: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Page[Order]:
+        projection: Sequence[OrderFieldName] | None = None,
+    ) -> Page[Order] | Page[OrderPartial]:
         """One page of Order items (``limit`` of them, if given).
 
         Query index LSI1: PK = "CUSTOMER#{customer_id}" AND begins_with(LSI1SK, "ORDERSTATUS#"), narrowed by status, placed_at ("ORDERSTATUS#{status}#{placed_at}").
         LSI1 does not project every attribute: DynamoDB fetches them from the table.
+        With ``projection`` (field names), only those attributes are read, into
+        OrderPartial items.
         """
+        if projection is not None:
+            return self._queries.page_partial(
+                _ORDER_FOR_CUSTOMER_BY_STATUS,
+                ["CUSTOMER#" + key_str(customer_id, "", "Order.customer_id")],
+                {"status": status, "placed_at": placed_at},
+                self._projected(projection),
+                OrderPartial.from_item,
+                limit=limit,
+                cursor=cursor,
+                descending=descending,
+                consistent=consistent,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.page(
             _ORDER_FOR_CUSTOMER_BY_STATUS,
             ["CUSTOMER#" + key_str(customer_id, "", "Order.customer_id")],
@@ -777,6 +1010,7 @@ class OrderRepository(EntityRepository[Order]):
             include_expired=include_expired,
         )
 
+    @overload
     def iter_for_customer_by_status(
         self,
         customer_id: str,
@@ -787,8 +1021,48 @@ class OrderRepository(EntityRepository[Order]):
         consistent: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Iterator[Order]:
+        projection: None = None,
+    ) -> Iterator[Order]: ...
+
+    @overload
+    def iter_for_customer_by_status(
+        self,
+        customer_id: str,
+        *,
+        status: OrderStatus | SortCondition[OrderStatus] | None = None,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[OrderFieldName],
+    ) -> Iterator[OrderPartial]: ...
+
+    def iter_for_customer_by_status(
+        self,
+        customer_id: str,
+        *,
+        status: OrderStatus | SortCondition[OrderStatus] | None = None,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[OrderFieldName] | None = None,
+    ) -> Iterator[Order] | Iterator[OrderPartial]:
         """Every item of :meth:`for_customer_by_status`, reading pages as they are consumed."""
+        if projection is not None:
+            return self._queries.iterate_partial(
+                _ORDER_FOR_CUSTOMER_BY_STATUS,
+                ["CUSTOMER#" + key_str(customer_id, "", "Order.customer_id")],
+                {"status": status, "placed_at": placed_at},
+                self._projected(projection),
+                OrderPartial.from_item,
+                descending=descending,
+                consistent=consistent,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.iterate(
             _ORDER_FOR_CUSTOMER_BY_STATUS,
             ["CUSTOMER#" + key_str(customer_id, "", "Order.customer_id")],
@@ -798,6 +1072,38 @@ class OrderRepository(EntityRepository[Order]):
             filter=filter,
             include_expired=include_expired,
         )
+
+    @overload
+    def pending_for_customer(
+        self,
+        customer_id: str,
+        *,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        order_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: None = None,
+    ) -> Page[Order]: ...
+
+    @overload
+    def pending_for_customer(
+        self,
+        customer_id: str,
+        *,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        order_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[OrderFieldName],
+    ) -> Page[OrderPartial]: ...
 
     def pending_for_customer(
         self,
@@ -811,12 +1117,29 @@ class OrderRepository(EntityRepository[Order]):
         consistent: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Page[Order]:
+        projection: Sequence[OrderFieldName] | None = None,
+    ) -> Page[Order] | Page[OrderPartial]:
         """One page of Order items (``limit`` of them, if given).
 
         Query the table: PK = "CUSTOMER#{customer_id}" AND begins_with(SK, "ORDER#"), narrowed by placed_at, order_id ("ORDER#{placed_at}#{order_id}").
         Filter: (OrderFields.status == OrderStatus.pending) (DynamoDB reads and bills the dropped items).
+        With ``projection`` (field names), only those attributes are read, into
+        OrderPartial items.
         """
+        if projection is not None:
+            return self._queries.page_partial(
+                _ORDER_PENDING_FOR_CUSTOMER,
+                ["CUSTOMER#" + key_str(customer_id, "", "Order.customer_id")],
+                {"placed_at": placed_at, "order_id": order_id},
+                self._projected(projection),
+                OrderPartial.from_item,
+                limit=limit,
+                cursor=cursor,
+                descending=descending,
+                consistent=consistent,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.page(
             _ORDER_PENDING_FOR_CUSTOMER,
             ["CUSTOMER#" + key_str(customer_id, "", "Order.customer_id")],
@@ -829,6 +1152,7 @@ class OrderRepository(EntityRepository[Order]):
             include_expired=include_expired,
         )
 
+    @overload
     def iter_pending_for_customer(
         self,
         customer_id: str,
@@ -839,8 +1163,48 @@ class OrderRepository(EntityRepository[Order]):
         consistent: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Iterator[Order]:
+        projection: None = None,
+    ) -> Iterator[Order]: ...
+
+    @overload
+    def iter_pending_for_customer(
+        self,
+        customer_id: str,
+        *,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        order_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[OrderFieldName],
+    ) -> Iterator[OrderPartial]: ...
+
+    def iter_pending_for_customer(
+        self,
+        customer_id: str,
+        *,
+        placed_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        order_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[OrderFieldName] | None = None,
+    ) -> Iterator[Order] | Iterator[OrderPartial]:
         """Every item of :meth:`pending_for_customer`, reading pages as they are consumed."""
+        if projection is not None:
+            return self._queries.iterate_partial(
+                _ORDER_PENDING_FOR_CUSTOMER,
+                ["CUSTOMER#" + key_str(customer_id, "", "Order.customer_id")],
+                {"placed_at": placed_at, "order_id": order_id},
+                self._projected(projection),
+                OrderPartial.from_item,
+                descending=descending,
+                consistent=consistent,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.iterate(
             _ORDER_PENDING_FOR_CUSTOMER,
             ["CUSTOMER#" + key_str(customer_id, "", "Order.customer_id")],

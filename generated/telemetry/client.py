@@ -476,6 +476,7 @@ class DeviceRepository(EntityRepository[Device]):
             if_version=if_version,
         )
 
+    @overload
     def at_site(
         self,
         site_id: str,
@@ -486,11 +487,55 @@ class DeviceRepository(EntityRepository[Device]):
         descending: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Page[Device]:
+        projection: None = None,
+    ) -> Page[Device]: ...
+
+    @overload
+    def at_site(
+        self,
+        site_id: str,
+        *,
+        device_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[DeviceFieldName],
+    ) -> Page[DevicePartial]: ...
+
+    def at_site(
+        self,
+        site_id: str,
+        *,
+        device_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[DeviceFieldName] | None = None,
+    ) -> Page[Device] | Page[DevicePartial]:
         """One page of Device items (``limit`` of them, if given).
 
         Query index GSI2: GSI2PK = "SITE#{site_id}" AND begins_with(GSI2SK, "DEVICE#"), narrowed by device_id ("DEVICE#{device_id}").
+        With ``projection`` (field names), only those attributes are read, into
+        DevicePartial items.
         """
+        if projection is not None:
+            return self._queries.page_partial(
+                _DEVICE_AT_SITE,
+                ["SITE#" + key_str(site_id, "", "Device.site_id")],
+                {"device_id": device_id},
+                self._projected(projection),
+                DevicePartial.from_item,
+                limit=limit,
+                cursor=cursor,
+                descending=descending,
+                consistent=False,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.page(
             _DEVICE_AT_SITE,
             ["SITE#" + key_str(site_id, "", "Device.site_id")],
@@ -503,6 +548,7 @@ class DeviceRepository(EntityRepository[Device]):
             include_expired=include_expired,
         )
 
+    @overload
     def iter_at_site(
         self,
         site_id: str,
@@ -511,8 +557,44 @@ class DeviceRepository(EntityRepository[Device]):
         descending: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Iterator[Device]:
+        projection: None = None,
+    ) -> Iterator[Device]: ...
+
+    @overload
+    def iter_at_site(
+        self,
+        site_id: str,
+        *,
+        device_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[DeviceFieldName],
+    ) -> Iterator[DevicePartial]: ...
+
+    def iter_at_site(
+        self,
+        site_id: str,
+        *,
+        device_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[DeviceFieldName] | None = None,
+    ) -> Iterator[Device] | Iterator[DevicePartial]:
         """Every item of :meth:`at_site`, reading pages as they are consumed."""
+        if projection is not None:
+            return self._queries.iterate_partial(
+                _DEVICE_AT_SITE,
+                ["SITE#" + key_str(site_id, "", "Device.site_id")],
+                {"device_id": device_id},
+                self._projected(projection),
+                DevicePartial.from_item,
+                descending=descending,
+                consistent=False,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.iterate(
             _DEVICE_AT_SITE,
             ["SITE#" + key_str(site_id, "", "Device.site_id")],
@@ -696,6 +778,7 @@ class ReadingRepository(EntityRepository[Reading]):
             condition=condition,
         )
 
+    @overload
     def for_device(
         self,
         device_id: str,
@@ -708,11 +791,59 @@ class ReadingRepository(EntityRepository[Reading]):
         consistent: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Page[Reading]:
+        projection: None = None,
+    ) -> Page[Reading]: ...
+
+    @overload
+    def for_device(
+        self,
+        device_id: str,
+        *,
+        recorded_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        metric: ReadingMetric | SortCondition[ReadingMetric] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[ReadingFieldName],
+    ) -> Page[ReadingPartial]: ...
+
+    def for_device(
+        self,
+        device_id: str,
+        *,
+        recorded_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        metric: ReadingMetric | SortCondition[ReadingMetric] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[ReadingFieldName] | None = None,
+    ) -> Page[Reading] | Page[ReadingPartial]:
         """One page of Reading items (``limit`` of them, if given).
 
         Query the table: PK = "DEVICE#{device_id}" AND begins_with(SK, "READING#"), narrowed by recorded_at, metric ("READING#{recorded_at}#{metric}").
+        With ``projection`` (field names), only those attributes are read, into
+        ReadingPartial items.
         """
+        if projection is not None:
+            return self._queries.page_partial(
+                _READING_FOR_DEVICE,
+                ["DEVICE#" + key_str(device_id, "", "Reading.device_id")],
+                {"recorded_at": recorded_at, "metric": metric},
+                self._projected(projection),
+                ReadingPartial.from_item,
+                limit=limit,
+                cursor=cursor,
+                descending=descending,
+                consistent=consistent,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.page(
             _READING_FOR_DEVICE,
             ["DEVICE#" + key_str(device_id, "", "Reading.device_id")],
@@ -725,6 +856,7 @@ class ReadingRepository(EntityRepository[Reading]):
             include_expired=include_expired,
         )
 
+    @overload
     def iter_for_device(
         self,
         device_id: str,
@@ -735,8 +867,48 @@ class ReadingRepository(EntityRepository[Reading]):
         consistent: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Iterator[Reading]:
+        projection: None = None,
+    ) -> Iterator[Reading]: ...
+
+    @overload
+    def iter_for_device(
+        self,
+        device_id: str,
+        *,
+        recorded_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        metric: ReadingMetric | SortCondition[ReadingMetric] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[ReadingFieldName],
+    ) -> Iterator[ReadingPartial]: ...
+
+    def iter_for_device(
+        self,
+        device_id: str,
+        *,
+        recorded_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        metric: ReadingMetric | SortCondition[ReadingMetric] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[ReadingFieldName] | None = None,
+    ) -> Iterator[Reading] | Iterator[ReadingPartial]:
         """Every item of :meth:`for_device`, reading pages as they are consumed."""
+        if projection is not None:
+            return self._queries.iterate_partial(
+                _READING_FOR_DEVICE,
+                ["DEVICE#" + key_str(device_id, "", "Reading.device_id")],
+                {"recorded_at": recorded_at, "metric": metric},
+                self._projected(projection),
+                ReadingPartial.from_item,
+                descending=descending,
+                consistent=consistent,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.iterate(
             _READING_FOR_DEVICE,
             ["DEVICE#" + key_str(device_id, "", "Reading.device_id")],
@@ -746,6 +918,36 @@ class ReadingRepository(EntityRepository[Reading]):
             filter=filter,
             include_expired=include_expired,
         )
+
+    @overload
+    def by_metric(
+        self,
+        metric: ReadingMetric,
+        *,
+        recorded_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        device_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: None = None,
+    ) -> Page[Reading]: ...
+
+    @overload
+    def by_metric(
+        self,
+        metric: ReadingMetric,
+        *,
+        recorded_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        device_id: str | SortCondition[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[ReadingFieldName],
+    ) -> Page[ReadingPartial]: ...
 
     def by_metric(
         self,
@@ -758,12 +960,35 @@ class ReadingRepository(EntityRepository[Reading]):
         descending: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Page[Reading]:
+        projection: Sequence[ReadingFieldName] | None = None,
+    ) -> Page[Reading] | Page[ReadingPartial]:
         """One page of Reading items (``limit`` of them, if given).
 
         Query index GSI1: GSI1PK = "METRIC#{metric}#{shard(16)}" AND any GSI1SK, narrowed by recorded_at, device_id ("{recorded_at}#{device_id}").
         Fans out to the 16 write shards concurrently and merges them in sort-key order.
+        With ``projection`` (field names), only those attributes are read, into
+        ReadingPartial items.
         """
+        if projection is not None:
+            return self._queries.page_partial(
+                _READING_BY_METRIC,
+                [
+                    "METRIC#"
+                    + key_str(metric.value, "#", "Reading.metric")
+                    + "#"
+                    + str(shard)
+                    for shard in range(16)
+                ],
+                {"recorded_at": recorded_at, "device_id": device_id},
+                self._projected(projection),
+                ReadingPartial.from_item,
+                limit=limit,
+                cursor=cursor,
+                descending=descending,
+                consistent=False,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.page(
             _READING_BY_METRIC,
             [
@@ -782,6 +1007,7 @@ class ReadingRepository(EntityRepository[Reading]):
             include_expired=include_expired,
         )
 
+    @overload
     def iter_by_metric(
         self,
         metric: ReadingMetric,
@@ -791,8 +1017,52 @@ class ReadingRepository(EntityRepository[Reading]):
         descending: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Iterator[Reading]:
+        projection: None = None,
+    ) -> Iterator[Reading]: ...
+
+    @overload
+    def iter_by_metric(
+        self,
+        metric: ReadingMetric,
+        *,
+        recorded_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        device_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[ReadingFieldName],
+    ) -> Iterator[ReadingPartial]: ...
+
+    def iter_by_metric(
+        self,
+        metric: ReadingMetric,
+        *,
+        recorded_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        device_id: str | SortCondition[str] | None = None,
+        descending: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[ReadingFieldName] | None = None,
+    ) -> Iterator[Reading] | Iterator[ReadingPartial]:
         """Every item of :meth:`by_metric`, reading pages as they are consumed."""
+        if projection is not None:
+            return self._queries.iterate_partial(
+                _READING_BY_METRIC,
+                [
+                    "METRIC#"
+                    + key_str(metric.value, "#", "Reading.metric")
+                    + "#"
+                    + str(shard)
+                    for shard in range(16)
+                ],
+                {"recorded_at": recorded_at, "device_id": device_id},
+                self._projected(projection),
+                ReadingPartial.from_item,
+                descending=descending,
+                consistent=False,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.iterate(
             _READING_BY_METRIC,
             [
@@ -957,6 +1227,7 @@ class AlertRepository(EntityRepository[Alert]):
             if_version=if_version,
         )
 
+    @overload
     def for_device(
         self,
         device_id: str,
@@ -969,11 +1240,59 @@ class AlertRepository(EntityRepository[Alert]):
         consistent: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Page[Alert]:
+        projection: None = None,
+    ) -> Page[Alert]: ...
+
+    @overload
+    def for_device(
+        self,
+        device_id: str,
+        *,
+        raised_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        seq: int | SortCondition[int] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[AlertFieldName],
+    ) -> Page[AlertPartial]: ...
+
+    def for_device(
+        self,
+        device_id: str,
+        *,
+        raised_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        seq: int | SortCondition[int] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[AlertFieldName] | None = None,
+    ) -> Page[Alert] | Page[AlertPartial]:
         """One page of Alert items (``limit`` of them, if given).
 
         Query the table: PK = "DEVICE#{device_id}" AND begins_with(SK, "ALERT#"), narrowed by raised_at, seq ("ALERT#{raised_at}#{seq:04}").
+        With ``projection`` (field names), only those attributes are read, into
+        AlertPartial items.
         """
+        if projection is not None:
+            return self._queries.page_partial(
+                _ALERT_FOR_DEVICE,
+                ["DEVICE#" + key_str(device_id, "", "Alert.device_id")],
+                {"raised_at": raised_at, "seq": seq},
+                self._projected(projection),
+                AlertPartial.from_item,
+                limit=limit,
+                cursor=cursor,
+                descending=descending,
+                consistent=consistent,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.page(
             _ALERT_FOR_DEVICE,
             ["DEVICE#" + key_str(device_id, "", "Alert.device_id")],
@@ -986,6 +1305,7 @@ class AlertRepository(EntityRepository[Alert]):
             include_expired=include_expired,
         )
 
+    @overload
     def iter_for_device(
         self,
         device_id: str,
@@ -996,8 +1316,48 @@ class AlertRepository(EntityRepository[Alert]):
         consistent: bool = False,
         filter: Condition | None = None,
         include_expired: bool = False,
-    ) -> Iterator[Alert]:
+        projection: None = None,
+    ) -> Iterator[Alert]: ...
+
+    @overload
+    def iter_for_device(
+        self,
+        device_id: str,
+        *,
+        raised_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        seq: int | SortCondition[int] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[AlertFieldName],
+    ) -> Iterator[AlertPartial]: ...
+
+    def iter_for_device(
+        self,
+        device_id: str,
+        *,
+        raised_at: AwareDatetime | SortCondition[AwareDatetime] | None = None,
+        seq: int | SortCondition[int] | None = None,
+        descending: bool = False,
+        consistent: bool = False,
+        filter: Condition | None = None,
+        include_expired: bool = False,
+        projection: Sequence[AlertFieldName] | None = None,
+    ) -> Iterator[Alert] | Iterator[AlertPartial]:
         """Every item of :meth:`for_device`, reading pages as they are consumed."""
+        if projection is not None:
+            return self._queries.iterate_partial(
+                _ALERT_FOR_DEVICE,
+                ["DEVICE#" + key_str(device_id, "", "Alert.device_id")],
+                {"raised_at": raised_at, "seq": seq},
+                self._projected(projection),
+                AlertPartial.from_item,
+                descending=descending,
+                consistent=consistent,
+                filter=filter,
+                include_expired=include_expired,
+            )
         return self._queries.iterate(
             _ALERT_FOR_DEVICE,
             ["DEVICE#" + key_str(device_id, "", "Alert.device_id")],

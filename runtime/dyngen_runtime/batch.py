@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from dyngen_runtime.errors import DyngenError, ValidationError
 from dyngen_runtime.executor import Executor
+from dyngen_runtime.expressions import Placeholders, render_projection
 from dyngen_runtime.model import EntityModel
 from dyngen_runtime.retry import Policy, RetryConfig
 from dyngen_runtime.size import check_item
@@ -82,6 +83,7 @@ def batch_get(
     *,
     consistent: bool = False,
     keep: Callable[[Item], bool] = lambda _: True,
+    projection: Sequence[str] | None = None,
 ) -> BatchGetResult[M, K]:
     """Read ``keys`` (any number) and map the items back to request order."""
     wires = [wire_key(k) for k in keys]
@@ -94,7 +96,9 @@ def batch_get(
     table = executor.table_name
     while pending:
         chunk, pending = pending[:GET_CHUNK], pending[GET_CHUNK:]
-        left = _get_chunk(executor, table, chunk, consistent, found, key_attributes)
+        left = _get_chunk(
+            executor, table, chunk, consistent, found, key_attributes, projection
+        )
         unprocessed.extend(left)
     lost = {_identity(k) for k in unprocessed}
     result: BatchGetResult[M, K] = BatchGetResult(items=[])
@@ -119,6 +123,7 @@ def _get_chunk(
     consistent: bool,
     found: dict[str, Item],
     key_attributes: tuple[str, ...],
+    projection: Sequence[str] | None = None,
 ) -> list[Item]:
     policy = _backoff(executor.retry)
     request_keys = keys
@@ -126,6 +131,11 @@ def _get_chunk(
         request: dict[str, Any] = {"Keys": request_keys}
         if consistent:
             request["ConsistentRead"] = True
+        if projection is not None:
+            ph = Placeholders()
+            names = dict.fromkeys([*key_attributes, *projection])
+            request["ProjectionExpression"] = render_projection(names, ph)
+            request["ExpressionAttributeNames"] = ph.names
         response = executor.call("BatchGetItem", {"RequestItems": {table: request}})
         for item in response.get("Responses", {}).get(table, []):
             key = {name: item[name] for name in key_attributes if name in item}

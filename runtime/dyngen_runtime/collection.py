@@ -12,13 +12,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dyngen_runtime.batch import batch_get
 from dyngen_runtime.cursor import (
     CursorState,
     InvalidCursorError,
     decode_cursor,
     encode_cursor,
 )
-from dyngen_runtime.errors import ValidationError
+from dyngen_runtime.errors import ServiceError, ValidationError
 from dyngen_runtime.executor import Executor
 from dyngen_runtime.expressions import Placeholders
 from dyngen_runtime.wire import Item
@@ -121,20 +122,19 @@ def read_collection(
 def _full_items(
     executor: Executor, plan: CollectionPlan, items: list[Item]
 ) -> list[Item]:
-    keys = [{k: item[k] for k in plan.table_keys} for item in items]
-    found: dict[str, Item] = {}
-    while keys:
-        batch, keys = keys[:100], keys[100:]
-        response = executor.call(
-            "BatchGetItem", {"RequestItems": {executor.table_name: {"Keys": batch}}}
+    """The full items behind index entries, in their order."""
+    result = batch_get(
+        executor,
+        [{k: item[k] for k in plan.table_keys} for item in items],
+        lambda key: key,
+        lambda item: item,
+        plan.table_keys,
+    )
+    if result.unprocessed:
+        raise ServiceError(
+            f"collection {plan.name}: {len(result.unprocessed)} items stayed "
+            "unprocessed while fetching them from the table; retry the page",
+            code="UnprocessedKeys",
+            operation="BatchGetItem",
         )
-        for item in response.get("Responses", {}).get(executor.table_name, []):
-            found[repr([item.get(k) for k in plan.table_keys])] = item
-        unprocessed = response.get("UnprocessedKeys", {}).get(executor.table_name)
-        if unprocessed:
-            keys = unprocessed["Keys"] + keys
-    return [
-        found[key]
-        for key in (repr([item.get(k) for k in plan.table_keys]) for item in items)
-        if key in found
-    ]
+    return [item for item in result.items if item is not None]

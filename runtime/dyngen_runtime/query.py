@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import heapq
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
+from dyngen_runtime.batch import batch_get
 from dyngen_runtime.cursor import (
     CursorState,
     InvalidCursorError,
     decode_cursor,
     encode_cursor,
 )
-from dyngen_runtime.errors import NotUniqueError, ValidationError
+from dyngen_runtime.errors import NotUniqueError, ServiceError, ValidationError
 from dyngen_runtime.executor import Executor
-from dyngen_runtime.expressions import Condition, Placeholders
+from dyngen_runtime.expressions import Condition, Placeholders, render_projection
 from dyngen_runtime.sortkey import KeyCondition, SortPart, plan_sort_key
 from dyngen_runtime.wire import Item
 
@@ -109,10 +110,102 @@ class QueryRunner(Generic[M]):
         include_expired: bool,
     ) -> Page[M]:
         """Up to ``limit`` items (one DynamoDB page when no limit) and a cursor."""
+        return self._page(
+            plan,
+            partitions,
+            given,
+            limit,
+            cursor,
+            descending,
+            consistent,
+            filter,
+            include_expired,
+            None,
+            self._decode,
+        )
+
+    def page_partial(
+        self,
+        plan: QueryPlan,
+        partitions: list[str],
+        given: Mapping[str, Any],
+        projection: Sequence[str],
+        decode: Callable[[Item], Any],
+        *,
+        limit: int | None,
+        cursor: str | None,
+        descending: bool,
+        consistent: bool,
+        filter: Condition | None,
+        include_expired: bool,
+    ) -> Page[Any]:
+        """:meth:`page` reading only ``projection`` (stored names), decoded by ``decode``."""
+        return self._page(
+            plan,
+            partitions,
+            given,
+            limit,
+            cursor,
+            descending,
+            consistent,
+            filter,
+            include_expired,
+            tuple(projection),
+            decode,
+        )
+
+    def iterate_partial(
+        self,
+        plan: QueryPlan,
+        partitions: list[str],
+        given: Mapping[str, Any],
+        projection: Sequence[str],
+        decode: Callable[[Item], Any],
+        *,
+        descending: bool,
+        consistent: bool,
+        filter: Condition | None,
+        include_expired: bool,
+    ) -> Iterator[Any]:
+        """:meth:`iterate` reading only ``projection``."""
+        cursor: str | None = None
+        while True:
+            page = self.page_partial(
+                plan,
+                partitions,
+                given,
+                projection,
+                decode,
+                limit=None if len(partitions) == 1 else 100,
+                cursor=cursor,
+                descending=descending,
+                consistent=consistent,
+                filter=filter,
+                include_expired=include_expired,
+            )
+            yield from page.items
+            if page.cursor is None:
+                return
+            cursor = page.cursor
+
+    def _page(
+        self,
+        plan: QueryPlan,
+        partitions: list[str],
+        given: Mapping[str, Any],
+        limit: int | None,
+        cursor: str | None,
+        descending: bool,
+        consistent: bool,
+        filter: Condition | None,
+        include_expired: bool,
+        projection: tuple[str, ...] | None,
+        decode: Callable[[Item], Any],
+    ) -> Page[Any]:
         if limit is not None and limit < 1:
             raise ValidationError(f"{plan.qualified}: limit must be at least 1")
         request = self._request(
-            plan, given, descending, consistent, filter, include_expired
+            plan, given, descending, consistent, filter, include_expired, projection
         )
         state = self._start(plan, partitions, cursor)
         if len(state) == 1:
@@ -122,8 +215,11 @@ class QueryRunner(Generic[M]):
         next_cursor = self._cursor(
             plan, partitions, [None if p.done else (p.start or {}) for p in state]
         )
-        items = self._complete(plan, items, include_expired)
-        return Page([self._decode(item) for item in items], next_cursor)
+        items = self._complete(plan, items, include_expired, projection)
+        if projection is not None:
+            wanted = set(projection)
+            items = [{k: v for k, v in item.items() if k in wanted} for item in items]
+        return Page([decode(item) for item in items], next_cursor)
 
     def iterate(
         self,
@@ -193,6 +289,7 @@ class QueryRunner(Generic[M]):
         consistent: bool,
         filter: Condition | None,
         include_expired: bool,
+        projection: tuple[str, ...] | None = None,
     ) -> _Request:
         key = (
             plan_sort_key(plan.sk_parts, given, plan.entity)
@@ -208,6 +305,7 @@ class QueryRunner(Generic[M]):
             consistent=consistent,
             include_expired=include_expired,
             table=self._executor.table_name,
+            projection=projection,
         )
 
     def _start(
@@ -324,13 +422,17 @@ class QueryRunner(Generic[M]):
         return tuple(names)
 
     def _complete(
-        self, plan: QueryPlan, items: list[Item], include_expired: bool
+        self,
+        plan: QueryPlan,
+        items: list[Item],
+        include_expired: bool,
+        projection: tuple[str, ...] | None = None,
     ) -> list[Item]:
         """Fetch full items when the index does not project every attribute, and
         apply the type and TTL checks DynamoDB could not (attributes not projected)."""
         if plan.fetch != "batch_get" or not items:
             return items
-        fetched = self._fetch(plan, items)
+        fetched = self._fetch(plan, items, projection)
         now = int(time.time())
         return [
             item
@@ -348,31 +450,36 @@ class QueryRunner(Generic[M]):
             )
         ]
 
-    def _fetch(self, plan: QueryPlan, items: list[Item]) -> list[Item]:
-        keys = [{k: item[k] for k in plan.table_keys} for item in items]
-        found: dict[str, Item] = {}
-        pending = keys
-        while pending:
-            batch, pending = pending[:100], pending[100:]
-            response = self._executor.call(
-                "BatchGetItem",
-                {"RequestItems": {self._executor.table_name: {"Keys": batch}}},
+    def _fetch(
+        self, plan: QueryPlan, items: list[Item], projection: tuple[str, ...] | None
+    ) -> list[Item]:
+        """The full (or projected) items behind index entries, in their order."""
+        result = batch_get(
+            self._executor,
+            [{k: item[k] for k in plan.table_keys} for item in items],
+            lambda key: key,
+            lambda item: item,
+            plan.table_keys,
+            projection=_needed(plan, projection) if projection else None,
+        )
+        if result.unprocessed:
+            raise ServiceError(
+                f"{plan.qualified}: {len(result.unprocessed)} items stayed unprocessed "
+                "while fetching them from the table; retry the page",
+                code="UnprocessedKeys",
+                operation="BatchGetItem",
             )
-            for item in response.get("Responses", {}).get(
-                self._executor.table_name, []
-            ):
-                found[_key_id(item, plan.table_keys)] = item
-            unprocessed = response.get("UnprocessedKeys", {}).get(
-                self._executor.table_name
-            )
-            if unprocessed:
-                pending = unprocessed["Keys"] + pending
-                time.sleep(0.05)
-        return [
-            found[key_id]
-            for key_id in (_key_id(item, plan.table_keys) for item in items)
-            if key_id in found
-        ]
+        return [item for item in result.items if item is not None]
+
+
+def _needed(plan: QueryPlan, projection: tuple[str, ...]) -> tuple[str, ...]:
+    """A projection plus what reading needs: keys (cursors), type and TTL checks."""
+    names = [*projection, *plan.table_keys, plan.pk_attribute, plan.type_attribute]
+    if plan.sk_attribute:
+        names.append(plan.sk_attribute)
+    if plan.ttl_attribute:
+        names.append(plan.ttl_attribute)
+    return tuple(dict.fromkeys(names))
 
 
 def _key_id(item: Item, names: tuple[str, ...]) -> str:
@@ -388,6 +495,7 @@ class _Request:
     consistent: bool
     include_expired: bool
     table: str
+    projection: tuple[str, ...] | None = None
 
     def params(
         self, partition: str, start: dict[str, Any] | None, limit: int | None
@@ -415,7 +523,14 @@ class _Request:
         if plan.index is not None:
             params["IndexName"] = plan.index
         if plan.fetch == "select_all":
+            # A local index lacking attributes: read whole items (DynamoDB fetches
+            # them from the table); a projection is applied to them afterwards,
+            # which local servers handle like DynamoDB does.
             params["Select"] = "ALL_ATTRIBUTES"
+        elif self.projection is not None and plan.fetch == "projected":
+            params["ProjectionExpression"] = render_projection(
+                _needed(plan, self.projection), ph
+            )
         if self.descending:
             params["ScanIndexForward"] = False
         if self.consistent:

@@ -25,6 +25,7 @@ from generated.shop import (
     OrderStatus,
     Shop,
 )
+from generated.telemetry import ReadingMetric
 from tests.backends import Dynalite
 from tests.conftest import Backend
 
@@ -238,3 +239,14 @@ def test_without_retry_every_lost_race_is_a_conflict(dynalite: Dynalite) -> None
     assert final.order_count == applied  # no update was lost silently
     assert conflicts > 0  # 8 threads racing on one item do collide
     backend.close()
+
+
+def test_an_update_without_changes_is_refused_when_there_is_no_version(
+    backend_telemetry: Any,
+) -> None:
+    with pytest.raises(
+        ValidationError, match="Reading: an update needs at least one change"
+    ):
+        backend_telemetry.readings.update(
+            device_id="d1", recorded_at=PLACED, metric=ReadingMetric.temperature
+        ).execute()

@@ -181,6 +181,11 @@ class UpdateBuilder(Generic[M]):
         self._index_keys(update)
         if spec.version is not None:
             update.add(spec.version, {"N": "1"})
+        if update.is_empty:
+            raise ValidationError(
+                f"{spec.entity}: an update needs at least one change "
+                "(.set, .add, .remove or .delete)"
+            )
         ph = Placeholders()
         expression = update.render(ph)
         pk = self._repository._pk_attribute

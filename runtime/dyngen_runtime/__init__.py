@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from dyngen_runtime.batch import BatchFailure, BatchGetResult, BatchWriteResult
+    from dyngen_runtime.breaker import CircuitBreakerConfig
     from dyngen_runtime.client import (
         TableClient,
     )
@@ -74,6 +75,7 @@ if TYPE_CHECKING:
 # Names resolve on first use, so importing a generated model (or the generator
 # reading ABI_VERSION) does not load boto3 and the client machinery.
 _EXPORTS: dict[str, str] = {
+    "CircuitBreakerConfig": "dyngen_runtime.breaker",
     "item_size": "dyngen_runtime.size",
     "BatchFailure": "dyngen_runtime.batch",
     "BatchGetResult": "dyngen_runtime.batch",
@@ -155,6 +157,7 @@ __all__ = [
     "BatchFailure",
     "BatchGetResult",
     "BatchWriteResult",
+    "CircuitBreakerConfig",
     "CircuitOpenError",
     "Condition",
     "ConditionFailedError",

@@ -12,6 +12,7 @@ import boto3
 from botocore.config import Config
 
 from dyngen_runtime.batch import BatchWriteResult, batch_write
+from dyngen_runtime.breaker import CircuitBreakerConfig
 from dyngen_runtime.errors import ConfigurationError, DyngenError
 from dyngen_runtime.executor import Executor
 from dyngen_runtime.memory import in_memory_client
@@ -83,6 +84,7 @@ class TableClient:
         client: Any = None,
         cursor_secret: str | bytes | None = None,
         retry: RetryConfig | None = None,
+        circuit_breaker: CircuitBreakerConfig | None = None,
     ) -> Self:
         """Connect with boto3's default credential chain and region.
 
@@ -91,7 +93,8 @@ class TableClient:
         and ``region_name`` must not be given; its own retries should be off,
         see docs/runtime.md). With ``cursor_secret``, pagination cursors are
         HMAC-signed and edited ones are refused. ``retry`` replaces the default
-        :class:`RetryConfig`.
+        :class:`RetryConfig`; ``circuit_breaker`` the default
+        :class:`CircuitBreakerConfig`.
         """
         name = table_name or cls.schema.name
         secret = (
@@ -103,7 +106,15 @@ class TableClient:
                     "pass either client= or endpoint_url=/region_name=, not both"
                 )
             _warn_if_retrying(client)
-            return cls(Executor(client, name, cursor_secret=secret, retry=retry))
+            return cls(
+                Executor(
+                    client,
+                    name,
+                    cursor_secret=secret,
+                    retry=retry,
+                    circuit_breaker=circuit_breaker,
+                )
+            )
         try:
             made = boto3.session.Session().client(
                 "dynamodb",
@@ -115,7 +126,15 @@ class TableClient:
             raise ConfigurationError(
                 f"cannot create a DynamoDB client: {error}"
             ) from None
-        return cls(Executor(made, name, cursor_secret=secret, retry=retry))
+        return cls(
+            Executor(
+                made,
+                name,
+                cursor_secret=secret,
+                retry=retry,
+                circuit_breaker=circuit_breaker,
+            )
+        )
 
     @classmethod
     def in_memory(cls, *, retry: RetryConfig | None = None) -> Self:

@@ -26,6 +26,7 @@ from botocore.exceptions import (
 )
 
 from dyngen_runtime import errors
+from dyngen_runtime.breaker import CircuitBreaker, CircuitBreakerConfig
 from dyngen_runtime.retry import RetryConfig, call_with_retries
 
 _CODE_TO_ERROR: dict[str, type[errors.DyngenError]] = {
@@ -118,11 +119,13 @@ class Executor:
         on_close: Callable[[], None] | None = None,
         cursor_secret: bytes | None = None,
         retry: RetryConfig | None = None,
+        circuit_breaker: CircuitBreakerConfig | None = None,
     ) -> None:
         self.client = client
         self.table_name = table_name
         self.cursor_secret = cursor_secret
         self.retry = retry if retry is not None else RetryConfig()
+        self.breaker = CircuitBreaker(circuit_breaker or CircuitBreakerConfig())
         self._on_close = on_close
         self._methods: dict[str, Callable[..., dict[str, Any]]] = {}
         self._closed = False
@@ -163,7 +166,16 @@ class Executor:
                 return {}
             raise mapped
 
-        return call_with_retries(self.retry, operation, self.table_name, attempt)
+        self.breaker.before_call(operation)
+        try:
+            response = call_with_retries(
+                self.retry, operation, self.table_name, attempt
+            )
+        except errors.DyngenError as error:
+            self.breaker.record(error)
+            raise
+        self.breaker.record(None)
+        return response
 
     def close(self) -> None:
         """Release what the client holds (connections, in-memory tables)."""

@@ -128,6 +128,34 @@ def test_an_applied_create_whose_response_was_lost_succeeds(
     assert stored_items(dynalite, table)["c1"] == stored
 
 
+def test_applied_versioned_update_and_delete_whose_responses_were_lost_succeed(
+    dynalite: Dynalite, proxy: FaultProxy, table: str
+) -> None:
+    db = Shop.connect(table_name=table, endpoint_url=proxy.endpoint_url, retry=FAST)
+    created = db.customers.create(Customer(customer_id="c1", email="a@x", name="A"))
+    proxy.faults = Faults(
+        drop_after=1.0, operations=frozenset({"UpdateItem"}), max_injections=1
+    )
+    updated = (
+        db.customers.update(customer_id="c1")
+        .set(name="B")
+        .if_version(created.version)
+        .execute()
+    )
+    assert (updated.name, updated.version) == ("B", 2)
+    assert proxy.injected["drop_after"] == 1
+    assert stored_items(dynalite, table)["c1"] == updated
+    proxy.injected.clear()
+    proxy.faults = Faults(
+        drop_after=1.0, operations=frozenset({"DeleteItem"}), max_injections=1
+    )
+    assert (
+        db.customers.delete(customer_id="c1", if_version=2) is None
+    )  # old values lost
+    assert proxy.injected["drop_after"] == 1
+    assert "c1" not in stored_items(dynalite, table)
+
+
 def test_the_circuit_breaker_opens_fails_fast_and_recovers(
     proxy: FaultProxy, table: str
 ) -> None:

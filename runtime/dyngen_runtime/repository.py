@@ -266,8 +266,16 @@ class EntityRepository(Generic[M]):
             params["ConditionExpression"] = " AND ".join(terms)
             params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
             ph.apply(params)
+
+        def replayed(error: ConditionFailedError) -> bool:
+            # A retry after a lost response finds the item gone: the first
+            # attempt deleted it (its old values are lost with the response).
+            return error.raw_item is None and self._read_raw(key) is None
+
         try:
-            raw = self._executor.call("DeleteItem", params).get("Attributes")
+            raw = self._executor.call(
+                "DeleteItem", params, replayed=replayed if terms else None
+            ).get("Attributes")
         except ConditionFailedError as error:
             version_failed = if_version is not None and (
                 error.raw_item is None

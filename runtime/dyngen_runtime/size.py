@@ -13,7 +13,6 @@ one more base-100 pair), plus 1 when negative. ``123`` -> 3, ``1.2`` -> 3,
 from __future__ import annotations
 
 import base64
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from dyngen_runtime.errors import (
@@ -30,23 +29,36 @@ MAX_SORT_KEY_BYTES = 1024
 
 def number_size(text: str) -> int:
     """The stored size of a DynamoDB number given as text."""
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValidationError(f"{text!r} is not a number") from None
-    if not value:
+    mantissa, _, exponent_text = text.upper().partition("E")
+    negative = mantissa.startswith("-")
+    if negative or mantissa.startswith("+"):
+        mantissa = mantissa[1:]
+    whole, _, fraction = mantissa.partition(".")
+    if not (whole + fraction).isdigit() or (
+        exponent_text and not _is_int(exponent_text)
+    ):
+        raise ValidationError(f"{text!r} is not a number")
+    digits = (whole + fraction).lstrip("0")
+    if not digits:
         return 1
-    sign, digits, _ = value.as_tuple()
-    significant = list(digits)
-    while significant and significant[-1] == 0:
-        significant.pop()
-    while significant and significant[0] == 0:
-        significant.pop(0)
-    n = len(significant)
+    # The power of ten of the leading significant digit.
+    leading_zeros = len(whole + fraction) - len(digits)
+    adjusted = (
+        len(whole) - 1 - leading_zeros + (int(exponent_text) if exponent_text else 0)
+    )
+    n = len(digits.rstrip("0"))
     size = 1 + (n + 1) // 2
-    if n % 2 == 0 and value.adjusted() % 2 == 0:
+    if n % 2 == 0 and adjusted % 2 == 0:
         size += 1
-    return size + (1 if sign else 0)
+    return size + 1 if negative else size
+
+
+def _is_int(text: str) -> bool:
+    return text.lstrip("+-").isdigit()
+
+
+def _text(value: str) -> int:
+    return len(value) if value.isascii() else len(value.encode("utf-8"))
 
 
 def _binary(value: Any) -> int:
@@ -57,33 +69,32 @@ def _binary(value: Any) -> int:
 
 def value_size(value: AttributeValue) -> int:
     """The stored size of one attribute value (without its name)."""
-    ((tag, inner),) = value.items()
-    if tag == "S":
-        return len(inner.encode("utf-8"))
-    if tag == "N":
-        return number_size(inner)
-    if tag == "B":
-        return _binary(inner)
-    if tag in ("BOOL", "NULL"):
-        return 1
-    if tag == "SS":
-        return sum(len(v.encode("utf-8")) for v in inner)
-    if tag == "NS":
-        return sum(number_size(v) for v in inner)
-    if tag == "BS":
-        return sum(_binary(v) for v in inner)
-    if tag == "L":
-        return 3 + sum(1 + value_size(v) for v in inner)
-    if tag == "M":
-        return 3 + sum(
-            1 + len(k.encode("utf-8")) + value_size(v) for k, v in inner.items()
-        )
-    raise ValidationError(f"unknown DynamoDB type {tag!r}")
+    for tag, inner in value.items():
+        if tag == "S":
+            return _text(inner)
+        if tag == "N":
+            return number_size(inner)
+        if tag in ("BOOL", "NULL"):
+            return 1
+        if tag == "M":
+            return 3 + sum(1 + _text(k) + value_size(v) for k, v in inner.items())
+        if tag == "L":
+            return 3 + sum(1 + value_size(v) for v in inner)
+        if tag == "B":
+            return _binary(inner)
+        if tag == "SS":
+            return sum(_text(v) for v in inner)
+        if tag == "NS":
+            return sum(number_size(v) for v in inner)
+        if tag == "BS":
+            return sum(_binary(v) for v in inner)
+        raise ValidationError(f"unknown DynamoDB type {tag!r}")
+    raise ValidationError("an attribute value needs a type")
 
 
 def item_size(item: Item) -> int:
     """The size in bytes DynamoDB counts for ``item`` (wire format)."""
-    return sum(len(name.encode("utf-8")) + value_size(v) for name, v in item.items())
+    return sum(_text(name) + value_size(v) for name, v in item.items())
 
 
 def check_item(item: Item, entity: str, pk: str, sk: str | None) -> int:

@@ -252,12 +252,39 @@ class UpdateBuilder(Generic[M]):
         params["TableName"] = self._repository._executor.table_name
         params["ReturnValues"] = "ALL_NEW"
         params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        replay: dict[str, Item] = {}
+
+        def replayed(error: ConditionFailedError) -> bool:
+            # A retry after a lost response: if the stored item carries the next
+            # version and every value this update sets, the first attempt applied.
+            stored = error.raw_item or self._repository._read_raw(self._key)
+            if stored is None or not self._applied(stored):
+                return False
+            replay["item"] = stored
+            return True
+
+        checked = self._version is not None and self._spec.version is not None
         try:
-            response = self._repository._executor.call("UpdateItem", params)
+            response = self._repository._executor.call(
+                "UpdateItem", params, replayed=replayed if checked else None
+            )
         except ConditionFailedError as error:
             raise self._failure(error) from None
-        decoded: M = self._repository._model.from_item(response["Attributes"])
+        attributes = response.get("Attributes") or replay["item"]
+        decoded: M = self._repository._model.from_item(attributes)
         return decoded
+
+    def _applied(self, stored: Item) -> bool:
+        """Whether ``stored`` is the result of this (version-checked) update."""
+        version = self._spec.version
+        assert version is not None, "only version-checked updates are replayed"
+        assert self._version is not None, "only version-checked updates are replayed"
+        if stored.get(version) != {"N": str(self._version + 1)}:
+            return False
+        current = self._repository._model.from_item(stored)
+        return all(
+            getattr(current, name) == value for name, value in self._sets.items()
+        ) and all(getattr(current, name) is None for name in self._removes)
 
     def _failure(self, error: ConditionFailedError) -> ConditionFailedError:
         raw = error.raw_item

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DYNALITE_VERSION = "4.0.0"
@@ -140,3 +141,31 @@ def fake_credentials() -> None:
     )
     for name in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
         os.environ.pop(name, None)
+
+
+class MotoServer:
+    """moto's HTTP server (Flask, in a thread) on a free loopback port."""
+
+    def __init__(self) -> None:
+        self._server: Any = None
+        self.port = 0
+
+    @property
+    def endpoint_url(self) -> str:
+        """The server's HTTP endpoint."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        """Start serving."""
+        from moto.server import ThreadedMotoServer
+
+        self.port = _free_port()
+        self._server = ThreadedMotoServer(
+            ip_address="127.0.0.1", port=self.port, verbose=False
+        )
+        self._server.start()
+
+    def stop(self) -> None:
+        """Stop serving."""
+        if self._server is not None:
+            self._server.stop()

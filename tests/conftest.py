@@ -19,11 +19,13 @@ from typing import Any
 import pytest
 from dyngen.cli import main
 
-from tests.backends import ROOT, Dynalite, fake_credentials
+from tests.backends import ROOT, Dynalite, MotoServer, fake_credentials
 
 fake_credentials()
 
 BACKENDS = ("moto", "dynalite")
+#: Backends the closing summary counts (moto's HTTP server runs transactions).
+SUMMARY = ("moto-server", "moto", "dynalite")
 _results: Counter[tuple[str, str]] = Counter()
 
 
@@ -31,6 +33,15 @@ _results: Counter[tuple[str, str]] = Counter()
 def dynalite() -> Iterator[Dynalite]:
     """One dynalite server for the whole session."""
     server = Dynalite()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[MotoServer]:
+    """moto's HTTP server for the session (transaction tests over HTTP)."""
+    server = MotoServer()
     server.start()
     yield server
     server.stop()
@@ -146,13 +157,11 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         report.when == "setup" and report.outcome != "passed"
     ):
         return
-    for name in BACKENDS:
-        if (
-            f"[{name}" in report.nodeid
-            or f"-{name}]" in report.nodeid
-            or f"-{name}-" in report.nodeid
-        ):
+    parameters = report.nodeid.rpartition("[")[2].rstrip("]").split("-")
+    for name in SUMMARY:
+        if name in parameters or (name == "moto-server" and "server" in parameters):
             _results[(name, report.outcome)] += 1
+            return
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -160,7 +169,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if not _results:
         return
     terminalreporter.section("DynamoDB backends")
-    for name in BACKENDS:
+    for name in SUMMARY:
         counts = ", ".join(
             f"{_results[(name, outcome)]} {outcome}"
             for outcome in ("passed", "failed", "skipped")

@@ -52,6 +52,8 @@ class FaultProxy:
     seed: int = 7
     injected: Counter[str] = field(default_factory=Counter)
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    #: Exact responses to send instead of forwarding: (operation, status, body).
+    scripted: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._random = random.Random(self.seed)
@@ -105,6 +107,19 @@ class FaultProxy:
         operation = target.rsplit(".", 1)[-1]
         with self._lock:
             self.requests.append((operation, json.loads(body or b"{}")))
+        with self._lock:
+            script = next((s for s in self.scripted if s[0] == operation), None)
+            if script is not None:
+                self.scripted.remove(script)
+        if script is not None:
+            _, status, payload = script
+            self.injected["scripted"] += 1
+            return _respond(
+                handler,
+                status,
+                {"Content-Type": "application/x-amz-json-1.0"},
+                json.dumps(payload).encode(),
+            )
         faults = self.faults
         active = faults.operations is None or operation in faults.operations
         if active and self._draw("throttle", faults.throttle):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -28,17 +30,68 @@ from generated.shop import (
     OrderStatus,
     Shop,
 )
+from tests.backends import Dynalite, MotoServer
 from tests.conftest import Backend
+from tests.fault_proxy import FaultProxy
 
 PLACED = datetime(2026, 3, 1, tzinfo=UTC)
 
 
+class TxBackend:
+    """A Shop client on in-process moto, or on moto's HTTP server behind the
+    fault proxy, with a way to inject DynamoDB's exact error responses."""
+
+    def __init__(self, db: Shop, proxy: FaultProxy | None) -> None:
+        self.db = db
+        self.proxy = proxy
+        self.scripted: Scripted | None = None
+
+    def inject(self, *responses: tuple[int, dict[str, Any]]) -> None:
+        """Answer the next TransactWriteItems calls with these (status, body)."""
+        self.db._executor.retry = RetryConfig(sleep=lambda _: None)
+        if self.proxy is not None:
+            self.proxy.scripted += [("TransactWriteItems", s, b) for s, b in responses]
+            return
+        self.scripted = Scripted(self.db._executor.client, *responses)
+        self.db._executor.client = self.scripted
+        self.db._executor._methods.clear()
+
+    def tokens(self) -> list[str]:
+        """The ClientRequestToken of every TransactWriteItems sent."""
+        if self.proxy is not None:
+            return [
+                body["ClientRequestToken"]
+                for operation, body in self.proxy.requests
+                if operation == "TransactWriteItems"
+            ]
+        assert self.scripted is not None
+        return self.scripted.tokens
+
+
+@pytest.fixture(params=["moto", "moto-server"])
+def txb(request: pytest.FixtureRequest) -> Iterator[TxBackend]:
+    """Transactions run on in-process moto and on moto's HTTP server (dynalite
+    has no transaction API)."""
+    if request.param == "moto":
+        made = TxBackend(Shop.in_memory(), None)
+        yield made
+        made.db.close()
+        return
+    server: MotoServer = request.getfixturevalue("moto_server")
+    proxy = FaultProxy(server.port).start()
+    db = Shop.connect(
+        table_name=f"tx-{uuid.uuid4().hex[:10]}", endpoint_url=proxy.endpoint_url
+    )
+    db.create_table()
+    yield TxBackend(db, proxy)
+    db._executor.call("DeleteTable", {"TableName": db.table_name})
+    db.close()
+    proxy.stop()
+
+
 @pytest.fixture
-def db(backend: Backend) -> Shop:
-    if backend.name == "dynalite":
-        pytest.skip("dynalite has no TransactWriteItems/TransactGetItems API")
-    made: Shop = backend.client(Shop)
-    return made
+def db(txb: TxBackend) -> Shop:
+    return txb.db
 
 
 def order(n: int = 1) -> Order:
@@ -65,13 +118,13 @@ def count_requests(db: Shop, operation: str) -> list[str]:
     return calls
 
 
-def test_dynalite_lacks_transactions(backend: Backend) -> None:
-    if backend.name != "dynalite":
-        pytest.skip("this documents the dynalite backend only")
+def test_dynalite_lacks_transactions(dynalite: Dynalite) -> None:
+    backend = Backend("dynalite", dynalite)
     made: Shop = backend.client(Shop)
     with pytest.raises(DyngenError) as raised:
         made.transaction("t1", lambda tx: [tx.orders.create(order())])
     assert raised.value.code == "UnknownOperationException"
+    backend.close()
 
 
 def test_checkout_commits_atomically(db: Shop) -> None:
@@ -200,47 +253,62 @@ def test_limits_fail_before_any_request(db: Shop) -> None:
 
 
 class Scripted:
-    """Answers TransactWriteItems with scripted errors, then delegates."""
+    """Answers TransactWriteItems with scripted responses, then delegates."""
 
-    def __init__(self, real: Any, *errors: ClientError) -> None:
+    def __init__(self, real: Any, *responses: tuple[int, dict[str, Any]]) -> None:
         self.real = real
-        self.errors = list(errors)
+        self.responses = list(responses)
         self.tokens: list[str] = []
 
     def transact_write_items(self, **params: Any) -> Any:
         self.tokens.append(params["ClientRequestToken"])
-        if self.errors:
-            raise self.errors.pop(0)
+        if self.responses:
+            status, body = self.responses.pop(0)
+            code = body["__type"].rsplit("#", 1)[-1]
+            response: dict[str, Any] = {
+                "Error": {
+                    "Code": code,
+                    "Message": body.get("Message") or body.get("message"),
+                },
+                "ResponseMetadata": {"RequestId": "r1", "HTTPStatusCode": status},
+            }
+            if "CancellationReasons" in body:
+                response["CancellationReasons"] = body["CancellationReasons"]
+            raise ClientError(response, "TransactWriteItems")
         return self.real.transact_write_items(**params)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)
 
 
-def service_error(code: str, reasons: list[str] | None = None) -> ClientError:
-    response: dict[str, Any] = {
-        "Error": {"Code": code, "Message": f"{code} (scripted)"},
-        "ResponseMetadata": {"RequestId": "r1", "HTTPStatusCode": 400},
+def canceled(*codes: str) -> tuple[int, dict[str, Any]]:
+    """DynamoDB's exact TransactionCanceledException response."""
+    return 400, {
+        "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+        "Message": "Transaction cancelled, please refer cancellation reasons for "
+        f"specific reasons [{', '.join(codes)}]",
+        "CancellationReasons": [
+            {"Code": code}
+            if code == "None"
+            else {"Code": code, "Message": f"{code} (injected)"}
+            for code in codes
+        ],
     }
-    if reasons is not None:
-        response["CancellationReasons"] = [{"Code": r} for r in reasons]
-    return ClientError(response, "TransactWriteItems")
 
 
-def scripted(db: Shop, *errors: ClientError) -> Scripted:
-    wrapper = Scripted(db._executor.client, *errors)
-    db._executor.client = wrapper
-    db._executor._methods.clear()
-    db._executor.retry = RetryConfig(sleep=lambda _: None)
-    return wrapper
+def service_error(code: str, message: str) -> tuple[int, dict[str, Any]]:
+    return 400, {
+        "__type": f"com.amazonaws.dynamodb.v20120810#{code}",
+        "message": message,
+    }
 
 
-def test_conflicts_are_retried_with_the_same_token(db: Shop) -> None:
+def test_conflicts_are_retried_with_the_same_token(txb: TxBackend) -> None:
+    db = txb.db
     setup_customers(db)
-    conflict = service_error(
-        "TransactionCanceledException", ["None", "TransactionConflict"]
+    txb.inject(
+        canceled("None", "TransactionConflict"), canceled("None", "TransactionConflict")
     )
-    wrapper = scripted(db, conflict, conflict)
     db.transaction(
         "tok-retry",
         lambda tx: [
@@ -248,25 +316,25 @@ def test_conflicts_are_retried_with_the_same_token(db: Shop) -> None:
             tx.customers.update(customer_id="c1").add(order_count=1),
         ],
     )
-    assert wrapper.tokens == ["tok-retry"] * 3
+    assert txb.tokens() == ["tok-retry"] * 3
     assert db.orders.by_id("o1") is not None
 
 
-def test_conflicts_past_the_policy_are_exhausted(db: Shop) -> None:
-    conflict = service_error("TransactionCanceledException", ["TransactionConflict"])
-    wrapper = scripted(db, *[conflict] * 5)
+def test_conflicts_past_the_policy_are_exhausted(txb: TxBackend) -> None:
+    txb.inject(*[canceled("TransactionConflict")] * 5)
     with pytest.raises(RetriesExhaustedError) as raised:
-        db.transaction("tok-x", lambda tx: [tx.orders.create(order())])
+        txb.db.transaction("tok-x", lambda tx: [tx.orders.create(order())])
     assert isinstance(raised.value.last_error, TransactionFailedError)
-    assert wrapper.tokens == ["tok-x"] * 3
+    assert raised.value.last_error.reasons[0].code == "TransactionConflict"
+    assert txb.tokens() == ["tok-x"] * 3
 
 
-def test_condition_failures_are_not_retried(db: Shop) -> None:
-    failed = service_error("TransactionCanceledException", ["ConditionalCheckFailed"])
-    wrapper = scripted(db, failed)
-    with pytest.raises(TransactionFailedError):
-        db.transaction("tok-c", lambda tx: [tx.orders.create(order())])
-    assert wrapper.tokens == ["tok-c"]
+def test_condition_failures_are_not_retried(txb: TxBackend) -> None:
+    txb.inject(canceled("ConditionalCheckFailed"))
+    with pytest.raises(TransactionFailedError) as raised:
+        txb.db.transaction("tok-c", lambda tx: [tx.orders.create(order())])
+    assert raised.value.reasons[0].message == "ConditionalCheckFailed (injected)"
+    assert txb.tokens() == ["tok-c"]
 
 
 @pytest.mark.parametrize(
@@ -277,11 +345,11 @@ def test_condition_failures_are_not_retried(db: Shop) -> None:
     ],
 )
 def test_service_errors_map_to_their_classes(
-    db: Shop, code: str, error: type[DyngenError]
+    txb: TxBackend, code: str, error: type[DyngenError]
 ) -> None:
-    scripted(db, service_error(code))
+    txb.inject(service_error(code, f"{code} (injected)"))
     with pytest.raises(error) as raised:
-        db.transaction("tok-e", lambda tx: [tx.orders.create(order())])
+        txb.db.transaction("tok-e", lambda tx: [tx.orders.create(order())])
     assert raised.value.code == code
     assert raised.value.operation == "TransactWriteItems"
     assert not isinstance(raised.value, ConditionFailedError)

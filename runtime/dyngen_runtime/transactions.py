@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from dyngen_runtime.errors import (
+    RetriesExhaustedError,
     TransactionFailedError,
     TransactionLimitError,
     ValidationError,
@@ -146,6 +147,13 @@ def run_transaction(
         )
     except TransactionFailedError as error:
         error.reasons = [_reason(i, w, error.raw_reasons) for i, w in enumerate(writes)]
+        raise
+    except RetriesExhaustedError as error:
+        last = error.last_error
+        if isinstance(last, TransactionFailedError):
+            last.reasons = [
+                _reason(i, w, last.raw_reasons) for i, w in enumerate(writes)
+            ]
         raise
     logger.info(
         "transaction %s committed %d operations on %s", token, len(writes), table

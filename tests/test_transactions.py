@@ -353,3 +353,29 @@ def test_service_errors_map_to_their_classes(
     assert raised.value.code == code
     assert raised.value.operation == "TransactWriteItems"
     assert not isinstance(raised.value, ConditionFailedError)
+
+
+def test_the_4_mb_limit_is_exact(db: Shop) -> None:
+    from dyngen_runtime import item_size
+    from dyngen_runtime.transactions import MAX_BYTES, prepare
+
+    def heavy(n: int, pad: int) -> Customer:
+        return Customer(customer_id=f"h{n:02d}", email="h@x", name="x" * pad)
+
+    base = item_size(heavy(0, 0)._with_version(1).to_item())
+    sizes = [400_000] * 10
+    sizes.append(MAX_BYTES - sum(s + base for s in sizes) - base)
+    models = [heavy(n, pad) for n, pad in enumerate(sizes)]
+    writes = prepare([tx_create(db, m) for m in models])
+    assert sum(w.size for w in writes) == MAX_BYTES  # exactly 4 MB passes the check
+    calls = count_requests(db, "TransactWriteItems")
+    over = [*models[:-1], heavy(10, sizes[-1] + 1)]
+    with pytest.raises(TransactionLimitError, match="4194305 bytes"):
+        db.transaction("over", lambda tx: [tx.customers.create(m) for m in over])
+    assert calls == []
+
+
+def tx_create(db: Shop, model: Customer) -> Any:
+    from generated.shop.client import ShopTransaction
+
+    return ShopTransaction(db).customers.create(model)

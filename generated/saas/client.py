@@ -2201,6 +2201,7 @@ class Saas(TableClient):
                 sk="GSI1SK",
                 sk_type="S",
                 projection="ALL",
+                non_key_attributes=(),
             ),
             IndexSchema(
                 name="GSI2",
@@ -2210,6 +2211,7 @@ class Saas(TableClient):
                 sk="GSI2SK",
                 sk_type="S",
                 projection="ALL",
+                non_key_attributes=(),
             ),
             IndexSchema(
                 name="LSI1",
@@ -2219,6 +2221,7 @@ class Saas(TableClient):
                 sk="LSI1SK",
                 sk_type="S",
                 projection="ALL",
+                non_key_attributes=(),
             ),
         ),
     )

@@ -1406,6 +1406,7 @@ class Shop(TableClient):
                 sk="GSI1SK",
                 sk_type="S",
                 projection="ALL",
+                non_key_attributes=(),
             ),
             IndexSchema(
                 name="GSI2",
@@ -1415,6 +1416,7 @@ class Shop(TableClient):
                 sk="GSI2SK",
                 sk_type="S",
                 projection="KEYS_ONLY",
+                non_key_attributes=(),
             ),
             IndexSchema(
                 name="LSI1",
@@ -1424,11 +1426,7 @@ class Shop(TableClient):
                 sk="LSI1SK",
                 sk_type="S",
                 projection="INCLUDE",
-                non_key_attributes=(
-                    "_type",
-                    "status",
-                    "total",
-                ),
+                non_key_attributes=("_type", "status", "total"),
             ),
         ),
     )

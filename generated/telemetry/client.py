@@ -1734,6 +1734,7 @@ class Telemetry(TableClient):
                 sk="GSI2SK",
                 sk_type="S",
                 projection="ALL",
+                non_key_attributes=(),
             ),
         ),
     )

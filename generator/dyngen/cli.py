@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from dyngen.diagnostics import Diagnostic
+from dyngen import names
+from dyngen.diagnostics import Diagnostic, SchemaError
 from dyngen.emit import files
 from dyngen.emit.format import FormatError
-from dyngen.pipeline import build_sources, check_files, display
+from dyngen.pipeline import build_sources, check_files, compile_schema, display
 from dyngen.schema.json_schema import schema_json
 
 DEFAULT_OUT = Path("generated")
@@ -67,6 +69,21 @@ def _parser() -> _Parser:
     )
     commands.add_parser(
         "schema-json", help="print the JSON Schema of the schema format (for editors)"
+    )
+    table = commands.add_parser(
+        "table",
+        help="print the table's CreateTable request (aws dynamodb create-table "
+        "--cli-input-json) or a CloudFormation resource",
+    )
+    table.add_argument("schema", type=Path, help="one schema file")
+    table.add_argument(
+        "--format",
+        choices=("json", "cloudformation"),
+        default="json",
+        help="output form",
+    )
+    table.add_argument(
+        "--table-name", help="physical table name (default: the schema's table.name)"
     )
     return parser
 
@@ -161,6 +178,50 @@ def _lint(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return 0
 
 
+def _table(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    path: Path = args.schema
+    if not path.is_file():
+        raise UsageError(f"dyngen: error: no such schema file: {path}")
+    try:
+        compiled = compile_schema(path)
+    except SchemaError as error:
+        _print_findings(error.diagnostics, stderr)
+        return 1
+    schema = compiled.table
+    name = args.table_name or schema.name
+    request = schema.create_table_request(name)
+    if args.format == "cloudformation":
+        properties = dict(request)
+        if schema.ttl is not None:
+            properties["TimeToLiveSpecification"] = {
+                "AttributeName": schema.ttl,
+                "Enabled": True,
+            }
+        template = {
+            "AWSTemplateFormatVersion": "2010-09-09",
+            "Resources": {
+                names.pascal_case(schema.name) + "Table": {
+                    "Type": "AWS::DynamoDB::Table",
+                    "Properties": properties,
+                }
+            },
+        }
+        print(json.dumps(template, indent=2), file=stdout)
+        return 0
+    print(json.dumps(request, indent=2), file=stdout)
+    if schema.ttl is not None:
+        ttl = {
+            "TableName": name,
+            "TimeToLiveSpecification": {"Enabled": True, "AttributeName": schema.ttl},
+        }
+        print(
+            "# TTL is a separate request once the table is ACTIVE:\n"
+            f"# aws dynamodb update-time-to-live --cli-input-json '{json.dumps(ttl)}'",
+            file=stderr,
+        )
+    return 0
+
+
 def main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     """Run the command line ``argv`` (without the program name); return the exit code."""
     try:
@@ -169,6 +230,8 @@ def main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
             return _build(args, stdout, stderr)
         if args.command == "lint":
             return _lint(args, stdout, stderr)
+        if args.command == "table":
+            return _table(args, stdout, stderr)
         print(json.dumps(schema_json(), indent=2, sort_keys=True), file=stdout)
         return 0
     except UsageError as error:
@@ -180,4 +243,12 @@ def main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
 
 def entry_point() -> None:
     """The ``dyngen`` console script."""
-    sys.exit(main(sys.argv[1:], sys.stdout, sys.stderr))
+    try:
+        code = main(sys.argv[1:], sys.stdout, sys.stderr)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`dyngen table ... | head`): not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = 0
+    sys.exit(code)

@@ -15,6 +15,7 @@ from typing import Any
 
 from dyngen_runtime.errors import ValidationError as RuntimeValidationError
 from dyngen_runtime.marshal import encode_decimal
+from dyngen_runtime.table import IndexSchema, ScalarType, TableSchema
 
 from dyngen import names
 from dyngen.diagnostics import CODES, Diagnostic, SchemaError, Severity
@@ -614,6 +615,7 @@ class Compiled:
     module: ModuleIR
     info: SchemaInfo
     positions: SourceMap
+    table: TableSchema
 
 
 def build_module(source: Source, schema: SchemaDecl, rebuild_command: str) -> Compiled:
@@ -717,6 +719,7 @@ class _ModuleBuilder(_Builder):
             + [names.pascal_case(module)]
         )
         client_class = names.pascal_case(module)
+        table_object = self.table_schema(indexes)
         if collections:
             client_imports.add(RT + ".collection", "CollectionPlan", "read_collection")
             client_imports.add("dataclasses", "dataclass")
@@ -729,7 +732,7 @@ class _ModuleBuilder(_Builder):
             rebuild_command=self.rebuild_command,
             module=module,
             client_class=names.pascal_case(module),
-            table_schema=self.table_schema(indexes),
+            table_schema=repr(table_object),
             enums=tuple(self.enums),
             nested=tuple(self.nested),
             entities=tuple(entities),
@@ -741,7 +744,9 @@ class _ModuleBuilder(_Builder):
             collections=tuple(collections),
             collections_class=f"{client_class}Collections",
         )
-        return Compiled(module_ir, self.schema_info(), self.source.positions)
+        return Compiled(
+            module_ir, self.schema_info(), self.source.positions, table_object
+        )
 
     def schema_info(self) -> SchemaInfo:
         schema = self.schema
@@ -865,36 +870,47 @@ class _ModuleBuilder(_Builder):
                         "it cannot be ignored",
                     )
 
-    def table_schema(self, indexes: dict[str, Index]) -> str:
+    def table_schema(self, indexes: dict[str, Index]) -> TableSchema:
+        """The runtime's description of the table; generated code prints its repr."""
         table = self.schema.table
-        pk_type = self.key_types.get(table.pk, ("S", ()))[0]
-        sk_type = self.key_types.get(table.sk, ("S", ()))[0] if table.sk else None
-        index_sources = []
+
+        def key_type(attribute: str) -> ScalarType:
+            return self.key_types.get(attribute, ("S", ()))[0]  # type: ignore[return-value]
+
+        index_schemas = []
         for name, index in indexes.items():
             if index.decl is None:
                 continue
             projection = index.decl.projection
-            if projection == "all":
-                kind, extra = "ALL", ""
-            elif projection == "keys_only":
-                kind, extra = "KEYS_ONLY", ""
-            else:
-                kind = "INCLUDE"
-                extra = f", non_key_attributes=({', '.join(q(p) for p in projection)},)"
-            index_pk = self.key_types.get(index.pk, ("S", ()))[0]
-            index_sk = self.key_types.get(index.sk, ("S", ()))[0] if index.sk else None
-            index_sources.append(
-                f"IndexSchema(name={q(name)}, kind={q(index.kind)}, pk={q(index.pk)}, "
-                f"pk_type={q(index_pk)}, sk={q(index.sk) if index.sk else None}, "
-                f"sk_type={q(index_sk) if index_sk else None}, projection={q(kind)}{extra})"
+            index_schemas.append(
+                IndexSchema(
+                    name=name,
+                    kind="local" if index.kind == "local" else "global",
+                    pk=index.pk,
+                    pk_type=key_type(index.pk),
+                    sk=index.sk,
+                    sk_type=key_type(index.sk) if index.sk else None,
+                    projection=(
+                        "ALL"
+                        if projection == "all"
+                        else "KEYS_ONLY"
+                        if projection == "keys_only"
+                        else "INCLUDE"
+                    ),
+                    non_key_attributes=tuple(projection)
+                    if isinstance(projection, list)
+                    else (),
+                )
             )
-        indexes_source = "(" + "".join(f"{s}, " for s in index_sources) + ")"
-        return (
-            f"TableSchema(name={q(table.name)}, pk={q(table.pk)}, pk_type={q(pk_type)}, "
-            f"sk={q(table.sk) if table.sk else None}, "
-            f"sk_type={q(sk_type) if sk_type else None}, "
-            f"type_attribute={q(table.type_attribute)}, "
-            f"ttl={q(table.ttl) if table.ttl else None}, indexes={indexes_source})"
+        return TableSchema(
+            name=table.name,
+            pk=table.pk,
+            pk_type=key_type(table.pk),
+            sk=table.sk,
+            sk_type=key_type(table.sk) if table.sk else None,
+            type_attribute=table.type_attribute,
+            ttl=table.ttl,
+            indexes=tuple(index_schemas),
         )
 
     # -- entities ------------------------------------------------------------

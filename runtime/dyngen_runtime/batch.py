@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from dyngen_runtime.errors import DyngenError, ValidationError
+from dyngen_runtime.errors import DyngenError, ServiceError, ValidationError
 from dyngen_runtime.executor import Executor
 from dyngen_runtime.expressions import Placeholders, render_projection
 from dyngen_runtime.model import EntityModel
@@ -114,6 +114,36 @@ def batch_get(
         else:
             result.missing.append(key)
     return result
+
+
+def fetch_items(
+    executor: Executor,
+    items: list[Item],
+    table_keys: tuple[str, ...],
+    what: str,
+    projection: Sequence[str] | None = None,
+) -> list[Item]:
+    """The table's items behind index entries, in their order (absent ones dropped).
+
+    Keys still unprocessed after the backoff are an error naming ``what``:
+    a page must never come back silently short.
+    """
+    result = batch_get(
+        executor,
+        [{k: item[k] for k in table_keys} for item in items],
+        lambda key: key,
+        lambda item: item,
+        table_keys,
+        projection=projection,
+    )
+    if result.unprocessed:
+        raise ServiceError(
+            f"{what}: {len(result.unprocessed)} items stayed unprocessed while "
+            "fetching them from the table; retry the page",
+            code="UnprocessedKeys",
+            operation="BatchGetItem",
+        )
+    return [item for item in result.items if item is not None]
 
 
 def _get_chunk(

@@ -12,14 +12,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dyngen_runtime.batch import batch_get
+from dyngen_runtime.batch import fetch_items
 from dyngen_runtime.cursor import (
     CursorState,
     InvalidCursorError,
     decode_cursor,
     encode_cursor,
 )
-from dyngen_runtime.errors import ServiceError, ValidationError
+from dyngen_runtime.errors import ValidationError
 from dyngen_runtime.executor import Executor
 from dyngen_runtime.expressions import Placeholders
 from dyngen_runtime.wire import Item
@@ -123,18 +123,4 @@ def _full_items(
     executor: Executor, plan: CollectionPlan, items: list[Item]
 ) -> list[Item]:
     """The full items behind index entries, in their order."""
-    result = batch_get(
-        executor,
-        [{k: item[k] for k in plan.table_keys} for item in items],
-        lambda key: key,
-        lambda item: item,
-        plan.table_keys,
-    )
-    if result.unprocessed:
-        raise ServiceError(
-            f"collection {plan.name}: {len(result.unprocessed)} items stayed "
-            "unprocessed while fetching them from the table; retry the page",
-            code="UnprocessedKeys",
-            operation="BatchGetItem",
-        )
-    return [item for item in result.items if item is not None]
+    return fetch_items(executor, items, plan.table_keys, f"collection {plan.name}")

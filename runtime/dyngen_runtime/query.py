@@ -14,20 +14,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
-from dyngen_runtime.batch import batch_get
+from dyngen_runtime.batch import fetch_items
 from dyngen_runtime.cursor import (
     CursorState,
     InvalidCursorError,
     decode_cursor,
     encode_cursor,
 )
-from dyngen_runtime.errors import NotUniqueError, ServiceError, ValidationError
+from dyngen_runtime.errors import NotUniqueError, ValidationError
 from dyngen_runtime.executor import Executor
 from dyngen_runtime.expressions import Condition, Placeholders, render_projection
 from dyngen_runtime.sortkey import KeyCondition, SortPart, plan_sort_key
 from dyngen_runtime.wire import Item
 
 M = TypeVar("M")
+T = TypeVar("T")
 
 Fetch = Literal["projected", "batch_get", "select_all"]
 
@@ -168,9 +169,8 @@ class QueryRunner(Generic[M]):
         include_expired: bool,
     ) -> Iterator[Any]:
         """:meth:`iterate` reading only ``projection``."""
-        cursor: str | None = None
-        while True:
-            page = self.page_partial(
+        return _follow(
+            lambda cursor: self.page_partial(
                 plan,
                 partitions,
                 given,
@@ -183,10 +183,7 @@ class QueryRunner(Generic[M]):
                 filter=filter,
                 include_expired=include_expired,
             )
-            yield from page.items
-            if page.cursor is None:
-                return
-            cursor = page.cursor
+        )
 
     def _page(
         self,
@@ -233,9 +230,8 @@ class QueryRunner(Generic[M]):
         include_expired: bool,
     ) -> Iterator[M]:
         """Every item, reading pages lazily as the caller consumes them."""
-        cursor: str | None = None
-        while True:
-            page = self.page(
+        return _follow(
+            lambda cursor: self.page(
                 plan,
                 partitions,
                 given,
@@ -246,10 +242,7 @@ class QueryRunner(Generic[M]):
                 filter=filter,
                 include_expired=include_expired,
             )
-            yield from page.items
-            if page.cursor is None:
-                return
-            cursor = page.cursor
+        )
 
     def unique(
         self,
@@ -454,22 +447,13 @@ class QueryRunner(Generic[M]):
         self, plan: QueryPlan, items: list[Item], projection: tuple[str, ...] | None
     ) -> list[Item]:
         """The full (or projected) items behind index entries, in their order."""
-        result = batch_get(
+        return fetch_items(
             self._executor,
-            [{k: item[k] for k in plan.table_keys} for item in items],
-            lambda key: key,
-            lambda item: item,
+            items,
             plan.table_keys,
-            projection=_needed(plan, projection) if projection else None,
+            plan.qualified,
+            _needed(plan, projection) if projection else None,
         )
-        if result.unprocessed:
-            raise ServiceError(
-                f"{plan.qualified}: {len(result.unprocessed)} items stayed unprocessed "
-                "while fetching them from the table; retry the page",
-                code="UnprocessedKeys",
-                operation="BatchGetItem",
-            )
-        return [item for item in result.items if item is not None]
 
 
 def _needed(plan: QueryPlan, projection: tuple[str, ...]) -> tuple[str, ...]:
@@ -480,6 +464,17 @@ def _needed(plan: QueryPlan, projection: tuple[str, ...]) -> tuple[str, ...]:
     if plan.ttl_attribute:
         names.append(plan.ttl_attribute)
     return tuple(dict.fromkeys(names))
+
+
+def _follow(next_page: Callable[[str | None], Page[T]]) -> Iterator[T]:
+    """Every item of every page, fetching the next page only when needed."""
+    cursor: str | None = None
+    while True:
+        page = next_page(cursor)
+        yield from page.items
+        if page.cursor is None:
+            return
+        cursor = page.cursor
 
 
 def _key_id(item: Item, names: tuple[str, ...]) -> str:

@@ -8,10 +8,11 @@ program over the two token sequences decides exactly for this language.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 
 from dyngen.ir.key_templates import Literal, Placeholder, Shard
-from dyngen.ir.semantics import EntityInfo, KeySource
+from dyngen.ir.semantics import EntityInfo, KeySource, SchemaInfo
 
 ANY = "\0any"  # exactly one arbitrary character
 STAR = "\0star"  # zero or more arbitrary characters
@@ -84,3 +85,18 @@ def _intersects(a: Tokens, b: Tokens) -> bool:
         return (a[i] == ANY or b[j] == ANY or a[i] == b[j]) and match(i + 1, j + 1)
 
     return match(0, 0)
+
+
+def written_partition_keys(
+    schema: SchemaInfo,
+) -> Iterator[tuple[EntityInfo, KeySource]]:
+    """Each entity's partition-key source on each global index and the table,
+    skipping sharded templates (their writes are spread already)."""
+    for entity in schema.entities.values():
+        for index_name, keys in entity.keys.items():
+            source = keys.pk
+            if source is None or schema.indexes[index_name].kind == "local":
+                continue
+            if source.template is not None and source.template.shard is not None:
+                continue
+            yield entity, source

@@ -51,11 +51,6 @@ def decode_datetime(text: str) -> datetime:
     return value
 
 
-def encode_date(value: date) -> str:
-    """Render a date as ISO-8601 text (``YYYY-MM-DD``)."""
-    return value.isoformat()
-
-
 def decode_date(text: str) -> date:
     """Parse ISO-8601 date text."""
     return date.fromisoformat(text)

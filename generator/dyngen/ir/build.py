@@ -54,6 +54,7 @@ from dyngen.ir.semantics import (
     SchemaInfo,
 )
 from dyngen.ir.types import (
+    KEY_ATTRIBUTE_TYPES,
     KEY_SCALARS,
     Codec,
     Imports,
@@ -1645,15 +1646,7 @@ class _ModuleBuilder(_Builder):
         self, name: str, attribute: Attribute, index: Index, role: str
     ) -> bool:
         kind = attribute.type.kind
-        key_kind = {
-            "str": "S",
-            "datetime": "S",
-            "date": "S",
-            "enum": "S",
-            "int": "N",
-            "decimal": "N",
-            "bytes": "B",
-        }.get(kind)
+        key_kind = KEY_ATTRIBUTE_TYPES.get(kind)
         if key_kind is None:
             self.error(
                 attribute.path,

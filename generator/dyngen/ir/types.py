@@ -115,7 +115,6 @@ class Codec:
     annotation: str
     encode: Render
     decode: Render
-    key_kind: str | None = None  # S, N or B when usable as a plain key attribute
     is_set: bool = False
 
 
@@ -133,14 +132,14 @@ def scalar_codec(kind: str, label: str, imports: Imports, class_name: str) -> Co
     """The codec of a non-container type; ``label`` is the field's quoted name."""
     rt = "dyngen_runtime.marshal"
     if kind == "str":
-        return Codec("str", lambda v, d: f'{{"S": {v}}}', lambda a, d: f'{a}["S"]', "S")
+        return Codec("str", lambda v, d: f'{{"S": {v}}}', lambda a, d: f'{a}["S"]')
     if kind == "int":
         imports.add(rt, "encode_int")
-        return Codec("int", *_call("encode_int", label, "N", "int"), "N")
+        return Codec("int", *_call("encode_int", label, "N", "int"))
     if kind == "decimal":
         imports.add(rt, "encode_decimal")
         imports.add("decimal", "Decimal")
-        return Codec("Decimal", *_call("encode_decimal", label, "N", "Decimal"), "N")
+        return Codec("Decimal", *_call("encode_decimal", label, "N", "Decimal"))
     if kind == "float":
         imports.add(rt, "encode_float")
         return Codec("float", *_call("encode_float", label, "N", "float"))
@@ -154,15 +153,12 @@ def scalar_codec(kind: str, label: str, imports: Imports, class_name: str) -> Co
             "bytes",
             lambda v, d: f'{{"B": {v}}}',
             lambda a, d: f'decode_bytes({a}["B"])',
-            "B",
         )
     if kind == "datetime":
         imports.add(rt, "encode_datetime", "decode_datetime")
         imports.add("pydantic", "AwareDatetime")
         encode, _ = _call("encode_datetime", label, "S", "")
-        return Codec(
-            "AwareDatetime", encode, lambda a, d: f'decode_datetime({a}["S"])', "S"
-        )
+        return Codec("AwareDatetime", encode, lambda a, d: f'decode_datetime({a}["S"])')
     if kind == "date":
         imports.add(rt, "decode_date")
         imports.add("datetime", "date")
@@ -170,7 +166,6 @@ def scalar_codec(kind: str, label: str, imports: Imports, class_name: str) -> Co
             "date",
             lambda v, d: f'{{"S": {v}.isoformat()}}',
             lambda a, d: f'decode_date({a}["S"])',
-            "S",
         )
     if kind == "ttl":
         imports.add(rt, "encode_ttl", "decode_ttl")
@@ -190,7 +185,6 @@ def scalar_codec(kind: str, label: str, imports: Imports, class_name: str) -> Co
             class_name,
             lambda v, d: f'{{"S": {v}.value}}',
             lambda a, d: f'{class_name}({a}["S"])',
-            "S",
         )
     if kind == "object":
         return Codec(

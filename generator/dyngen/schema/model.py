@@ -126,6 +126,3 @@ class SchemaDecl(_Written):
 
 
 AttributeDecl.model_rebuild()
-
-#: Union tags that pydantic inserts into error locations; not part of data paths.
-UNION_TAGS = frozenset({"short", "full", "str", "list[str]"})

@@ -8,7 +8,6 @@ rendered partition key(s) and the sort-key fields the caller gave.
 from __future__ import annotations
 
 import heapq
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from dyngen_runtime.errors import NotUniqueError, ValidationError
 from dyngen_runtime.executor import Executor
 from dyngen_runtime.expressions import Condition, Placeholders, render_projection
 from dyngen_runtime.sortkey import KeyCondition, SortPart, plan_sort_key
+from dyngen_runtime.ttl import is_expired, live_filter
 from dyngen_runtime.wire import Item
 
 M = TypeVar("M")
@@ -426,7 +426,6 @@ class QueryRunner(Generic[M]):
         if plan.fetch != "batch_get" or not items:
             return items
         fetched = self._fetch(plan, items, projection)
-        now = int(time.time())
         return [
             item
             for item in fetched
@@ -437,9 +436,7 @@ class QueryRunner(Generic[M]):
             and (
                 plan.ttl_projected
                 or include_expired
-                or plan.ttl_attribute is None
-                or plan.ttl_attribute not in item
-                or int(item[plan.ttl_attribute]["N"]) > now
+                or not is_expired(item, plan.ttl_attribute)
             )
         ]
 
@@ -506,9 +503,7 @@ class _Request:
             filters.append(f"{type_name} = {ph.value({'S': plan.type_value})}")
         filters += [f"({c.render(ph)})" for c in self.filters]
         if plan.ttl_attribute and plan.ttl_projected and not self.include_expired:
-            ttl = ph.name(plan.ttl_attribute)
-            now = ph.value({"N": str(int(time.time()))})
-            filters.append(f"(attribute_not_exists({ttl}) OR {ttl} > {now})")
+            filters.append(live_filter(ph, plan.ttl_attribute))
         params: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": key,

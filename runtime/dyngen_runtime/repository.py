@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from dyngen_runtime.batch import BatchGetResult, batch_get
@@ -26,6 +25,7 @@ from dyngen_runtime.expressions import Condition, Placeholders, render_projectio
 from dyngen_runtime.model import EntityModel, PartialModel
 from dyngen_runtime.query import QueryRunner
 from dyngen_runtime.size import check_item
+from dyngen_runtime.ttl import is_expired, live_filter
 from dyngen_runtime.wire import Item
 
 M = TypeVar("M", bound=EntityModel)
@@ -113,10 +113,7 @@ class EntityRepository(Generic[M]):
         )
 
     def _expired(self, item: Item) -> bool:
-        ttl = self._entity.ttl_attribute
-        if ttl is None or ttl not in item:
-            return False
-        return int(Decimal(item[ttl]["N"])) <= int(time.time())
+        return is_expired(item, self._entity.ttl_attribute)
 
     def _version_attribute(self) -> str:
         attribute = self._entity.version_attribute
@@ -348,8 +345,7 @@ class EntityRepository(Generic[M]):
             terms.append(f"({filter.render(ph)})")
         ttl = self._entity.ttl_attribute
         if ttl is not None and not include_expired:
-            name, now = ph.name(ttl), ph.value({"N": str(int(time.time()))})
-            terms.append(f"(attribute_not_exists({name}) OR {name} > {now})")
+            terms.append(live_filter(ph, ttl))
         params: dict[str, Any] = {
             "TableName": self._executor.table_name,
             "FilterExpression": " AND ".join(terms),

@@ -290,14 +290,7 @@ class UpdateBuilder(Generic[M]):
         raw = error.raw_item
         if raw is None:
             # Backends that ignore ReturnValuesOnConditionCheckFailure: look.
-            raw = self._repository._executor.call(
-                "GetItem",
-                {
-                    "TableName": self._repository._executor.table_name,
-                    "Key": self._key,
-                    "ConsistentRead": True,
-                },
-            ).get("Item")
+            raw = self._repository._read_raw(self._key)
         entity = self._spec.entity
         if raw is None:
             return _like(

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from dyngen_runtime import ValidationError
+from dyngen_runtime.executor import Send
 from dyngen_runtime.retry import RetryConfig
 
 from generated.shop import Customer, CustomerKey, Order, OrderLines, OrderStatus, Shop
@@ -22,47 +23,60 @@ def customers(count: int, start: int = 0) -> list[Customer]:
 
 
 class PartialBatches:
-    """Wraps a real client: each batch call forwards only ``share`` of its
+    """Wraps the real transport: each batch call forwards only ``share`` of its
     requests and returns the rest as unprocessed, ``rounds`` times."""
 
-    def __init__(self, real: Any, rounds: int, share: float = 0.5) -> None:
-        self.real = real
+    def __init__(self, rounds: int, share: float = 0.5) -> None:
         self.rounds = rounds
         self.share = share
         self.calls: dict[str, int] = {"get": 0, "write": 0}
+        self.send: Send | None = None
 
-    def batch_write_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
+    def around(self, send: Send) -> Send:
+        """The executor's intercept hook: wrap the real transport."""
+        self.send = send
+        return self
+
+    def __call__(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        assert self.send is not None
+        if operation == "BatchWriteItem":
+            return self.batch_write_item(self.send, params["RequestItems"])
+        if operation == "BatchGetItem":
+            return self.batch_get_item(self.send, params["RequestItems"])
+        return self.send(operation, params)
+
+    def batch_write_item(
+        self, send: Send, request_items: dict[str, Any]
+    ) -> dict[str, Any]:
         self.calls["write"] += 1
-        ((table, requests),) = RequestItems.items()
+        ((table, requests),) = request_items.items()
         if self.calls["write"] > self.rounds:
-            return self.real.batch_write_item(RequestItems=RequestItems)  # type: ignore[no-any-return]
+            return send("BatchWriteItem", {"RequestItems": request_items})
         cut = max(1, int(len(requests) * self.share))
-        self.real.batch_write_item(RequestItems={table: requests[:cut]})
+        send("BatchWriteItem", {"RequestItems": {table: requests[:cut]}})
         rest = requests[cut:]
         return {"UnprocessedItems": {table: rest} if rest else {}}
 
-    def batch_get_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
+    def batch_get_item(
+        self, send: Send, request_items: dict[str, Any]
+    ) -> dict[str, Any]:
         self.calls["get"] += 1
-        ((table, request),) = RequestItems.items()
+        ((table, request),) = request_items.items()
         if self.calls["get"] > self.rounds:
-            return self.real.batch_get_item(RequestItems=RequestItems)  # type: ignore[no-any-return]
+            return send("BatchGetItem", {"RequestItems": request_items})
         keys = request["Keys"]
         cut = max(1, int(len(keys) * self.share))
-        response = self.real.batch_get_item(
-            RequestItems={table: {**request, "Keys": keys[:cut]}}
+        response = send(
+            "BatchGetItem", {"RequestItems": {table: {**request, "Keys": keys[:cut]}}}
         )
         rest = keys[cut:]
         response["UnprocessedKeys"] = {table: {**request, "Keys": rest}} if rest else {}
-        return response  # type: ignore[no-any-return]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.real, name)
+        return response
 
 
 def wrap(db: Shop, rounds: int, attempts: int | None = None) -> PartialBatches:
-    wrapped = PartialBatches(db._executor.client, rounds)
-    db._executor.client = wrapped
-    db._executor._methods.clear()
+    wrapped = PartialBatches(rounds)
+    db._executor.intercept(wrapped.around)
     db._executor.retry = RetryConfig(sleep=lambda _: None, max_attempts=attempts)
     return wrapped
 

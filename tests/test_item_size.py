@@ -14,6 +14,7 @@ from dyngen_runtime import (
     ValidationError,
     item_size,
 )
+from dyngen_runtime.executor import Send
 from dyngen_runtime.size import MAX_ITEM_BYTES, number_size
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -57,9 +58,15 @@ def test_documented_sizes_by_hand() -> None:
 
 def test_the_runtime_refuses_oversized_items_before_any_request(shop: Shop) -> None:
     calls: list[str] = []
-    shop._executor.client.meta.events.register(
-        "before-call.dynamodb.PutItem", lambda **_: calls.append("PutItem")
-    )
+
+    def counting(send: Send) -> Send:
+        def wrapped(operation: str, params: dict[str, Any]) -> dict[str, Any]:
+            calls.append(operation)
+            return send(operation, params)
+
+        return wrapped
+
+    shop._executor.intercept(counting)
     big = Customer(customer_id="c1", email="a@x", name="x" * MAX_ITEM_BYTES)
     with pytest.raises(ItemSizeExceededError) as raised:
         shop.customers.create(big)

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 from dyngen_runtime import ConditionFailedError, RetriesExhaustedError, ValidationError
-from dyngen_runtime.executor import Executor
+from dyngen_runtime.error_mapping import map_client_error
+from dyngen_runtime.executor import Executor, Send
 from dyngen_runtime.retry import Policy, RetryConfig, RetryEvent
 
 from generated.shop import Customer, Shop
@@ -158,28 +159,30 @@ def test_every_retry_is_logged_at_warning(caplog: pytest.LogCaptureFixture) -> N
 
 
 class AppliedThenFailed:
-    """Wraps a real client: the first PutItem is applied, then its response is lost."""
+    """Wraps the real transport: the first PutItem is applied, then its
+    response is lost."""
 
-    def __init__(self, real: Any) -> None:
-        self.real = real
+    def __init__(self) -> None:
         self.puts = 0
 
-    def put_item(self, **params: Any) -> Any:
-        self.puts += 1
-        response = self.real.put_item(**params)
-        if self.puts == 1:
-            raise client_error("InternalServerError", 500)
-        return response
+    def around(self, send: Send) -> Send:
+        def wrapped(operation: str, params: dict[str, Any]) -> dict[str, Any]:
+            if operation == "PutItem":
+                self.puts += 1
+            response = send(operation, params)
+            if operation == "PutItem" and self.puts == 1:
+                raise map_client_error(
+                    client_error("InternalServerError", 500), operation
+                )
+            return response
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.real, name)
+        return wrapped
 
 
 def test_a_retried_create_that_was_applied_is_a_success(backend: Backend) -> None:
     db = backend.client(Shop)
-    wrapped = AppliedThenFailed(db._executor.client)
-    db._executor.client = wrapped
-    db._executor._methods.clear()
+    wrapped = AppliedThenFailed()
+    db._executor.intercept(wrapped.around)
     db._executor.retry = RetryConfig(sleep=lambda _: None)
     stored = db.customers.create(Customer(customer_id="c1", email="a@x", name="A"))
     assert wrapped.puts == 2  # the retry failed its condition: the item existed

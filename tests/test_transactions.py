@@ -20,6 +20,7 @@ from dyngen_runtime import (
     TransactionLimitError,
     ValidationError,
 )
+from dyngen_runtime.executor import Send
 from dyngen_runtime.retry import RetryConfig
 
 from generated.shop import (
@@ -112,9 +113,16 @@ def setup_customers(db: Shop) -> None:
 
 def count_requests(db: Shop, operation: str) -> list[str]:
     calls: list[str] = []
-    db._executor.client.meta.events.register(
-        f"before-call.dynamodb.{operation}", lambda **_: calls.append(operation)
-    )
+
+    def counting(send: Send) -> Send:
+        def wrapped(name: str, params: dict[str, Any]) -> dict[str, Any]:
+            if name == operation:
+                calls.append(name)
+            return send(name, params)
+
+        return wrapped
+
+    db._executor.intercept(counting)
     return calls
 
 

@@ -6,7 +6,7 @@ import logging
 import time
 import weakref
 from collections.abc import Sequence
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self
 
 import boto3
 from botocore.config import Config
@@ -15,6 +15,7 @@ from dyngen_runtime.batch import BatchWriteResult, batch_write
 from dyngen_runtime.breaker import CircuitBreakerConfig
 from dyngen_runtime.errors import ConfigurationError, DyngenError
 from dyngen_runtime.executor import Executor
+from dyngen_runtime.http_transport import HttpTransport
 from dyngen_runtime.memory import in_memory_client
 from dyngen_runtime.model import EntityModel
 from dyngen_runtime.retry import RetryConfig
@@ -22,6 +23,8 @@ from dyngen_runtime.table import TableSchema
 from dyngen_runtime.wire import Item
 
 logger = logging.getLogger("dyngen.client")
+
+Transport = Literal["http", "boto3"]
 
 # Latency-minded defaults for clients the runtime creates: a DynamoDB request
 # answers in milliseconds, so a connection that takes over a second is better
@@ -82,41 +85,52 @@ class TableClient:
         endpoint_url: str | None = None,
         region_name: str | None = None,
         client: Any = None,
+        transport: Transport | None = None,
         cursor_secret: str | bytes | None = None,
         retry: RetryConfig | None = None,
         circuit_breaker: CircuitBreakerConfig | None = None,
     ) -> Self:
         """Connect with boto3's default credential chain and region.
 
-        ``table_name`` defaults to the schema's table name. Pass ``client`` to
-        reuse an existing low-level boto3 DynamoDB client (then ``endpoint_url``
-        and ``region_name`` must not be given; its own retries should be off,
-        see docs/runtime.md). With ``cursor_secret``, pagination cursors are
-        HMAC-signed and edited ones are refused. ``retry`` replaces the default
-        :class:`RetryConfig`; ``circuit_breaker`` the default
-        :class:`CircuitBreakerConfig`.
+        ``table_name`` defaults to the schema's table name. Requests go over
+        the direct HTTP path (``transport="http"``, the default: JSON signed
+        with botocore's SigV4 signer on a pooled keep-alive connection) or
+        through a boto3 client (``transport="boto3"``). Pass ``client`` to
+        reuse an existing low-level boto3 DynamoDB client (then the transport
+        is boto3, and ``endpoint_url`` and ``region_name`` must not be given;
+        its own retries should be off, see docs/runtime.md). With
+        ``cursor_secret``, pagination cursors are HMAC-signed and edited ones
+        are refused. ``retry`` replaces the default :class:`RetryConfig`;
+        ``circuit_breaker`` the default :class:`CircuitBreakerConfig`.
         """
+        if transport not in (None, "http", "boto3"):
+            raise ConfigurationError(
+                f"transport must be 'http' or 'boto3', not {transport!r}"
+            )
         name = table_name or cls.schema.name
         secret = (
             cursor_secret.encode() if isinstance(cursor_secret, str) else cursor_secret
         )
+        settings: dict[str, Any] = {
+            "cursor_secret": secret,
+            "retry": retry,
+            "circuit_breaker": circuit_breaker,
+        }
         if client is not None:
             if endpoint_url is not None or region_name is not None:
                 raise ConfigurationError(
                     "pass either client= or endpoint_url=/region_name=, not both"
                 )
-            _warn_if_retrying(client)
-            return cls(
-                Executor(
-                    client,
-                    name,
-                    cursor_secret=secret,
-                    retry=retry,
-                    circuit_breaker=circuit_breaker,
+            if transport == "http":
+                raise ConfigurationError(
+                    "a passed-in client= sends its own requests: "
+                    "transport='http' needs endpoint_url=/region_name= instead"
                 )
-            )
+            _warn_if_retrying(client)
+            return cls(Executor(client, name, **settings))
         try:
-            made = boto3.session.Session().client(
+            session = boto3.session.Session()
+            made = session.client(
                 "dynamodb",
                 endpoint_url=endpoint_url,
                 region_name=region_name,
@@ -126,15 +140,19 @@ class TableClient:
             raise ConfigurationError(
                 f"cannot create a DynamoDB client: {error}"
             ) from None
-        return cls(
-            Executor(
-                made,
-                name,
-                cursor_secret=secret,
-                retry=retry,
-                circuit_breaker=circuit_breaker,
+        http = None
+        if transport != "boto3":
+            # boto3 resolved the region and endpoint; the session holds the
+            # credential chain, refreshing credentials included.
+            http = HttpTransport(
+                endpoint_url=made.meta.endpoint_url,
+                region_name=made.meta.region_name,
+                credentials=session.get_credentials(),
+                connect_timeout=CONNECT_TIMEOUT,
+                read_timeout=READ_TIMEOUT,
+                max_connections=MAX_POOL_CONNECTIONS,
             )
-        )
+        return cls(Executor(made, name, http=http, **settings))
 
     @classmethod
     def in_memory(cls, *, retry: RetryConfig | None = None) -> Self:

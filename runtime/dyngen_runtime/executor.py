@@ -10,106 +10,22 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectTimeoutError,
-    HTTPClientError,
-    NoCredentialsError,
-    NoRegionError,
-    ParamValidationError,
-    PartialCredentialsError,
-    ReadTimeoutError,
-)
-from botocore.exceptions import (
-    ConnectionError as BotoConnectionError,
-)
+from botocore.exceptions import BotoCoreError, ClientError
 
 from dyngen_runtime import errors
 from dyngen_runtime.breaker import CircuitBreaker, CircuitBreakerConfig
+from dyngen_runtime.error_mapping import map_botocore_error, map_client_error
+from dyngen_runtime.http_transport import HttpTransport
 from dyngen_runtime.retry import RetryConfig, call_with_retries
-
-_CODE_TO_ERROR: dict[str, type[errors.DyngenError]] = {
-    "ConditionalCheckFailedException": errors.ConditionFailedError,
-    "ProvisionedThroughputExceededException": errors.ThroughputError,
-    "ThrottlingException": errors.ThroughputError,
-    "RequestLimitExceeded": errors.ThroughputError,
-    "ValidationException": errors.ValidationError,
-    "SerializationException": errors.ValidationError,
-    "ResourceNotFoundException": errors.ConfigurationError,
-    "ResourceInUseException": errors.ConfigurationError,
-    "UnrecognizedClientException": errors.AuthenticationError,
-    "InvalidSignatureException": errors.AuthenticationError,
-    "AccessDeniedException": errors.AuthenticationError,
-    "MissingAuthenticationToken": errors.AuthenticationError,
-    "MissingAuthenticationTokenException": errors.AuthenticationError,
-    "IncompleteSignature": errors.AuthenticationError,
-    "IncompleteSignatureException": errors.AuthenticationError,
-    "ExpiredTokenException": errors.AuthenticationError,
-    "ItemCollectionSizeLimitExceededException": errors.ItemCollectionSizeLimitError,
-    "TransactionCanceledException": errors.TransactionFailedError,
-    "IdempotentParameterMismatchException": errors.IdempotencyError,
-    "TransactionInProgressException": errors.TransactionInProgressError,
-    "InternalServerError": errors.ServiceError,
-    "ServiceUnavailable": errors.ServiceError,
-}
 
 _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 
-
-def map_client_error(error: ClientError, operation: str) -> errors.DyngenError:
-    """Turn botocore's ClientError into the runtime error for its AWS code."""
-    response: dict[str, Any] = error.response
-    details = response.get("Error", {})
-    code = str(details.get("Code", "Unknown"))
-    message = str(details.get("Message") or code)
-    request_id = response.get("ResponseMetadata", {}).get("RequestId")
-    cls = _CODE_TO_ERROR.get(code, errors.ServiceError)
-    if cls is errors.TransactionFailedError:
-        return errors.TransactionFailedError(
-            message,
-            raw_reasons=list(response.get("CancellationReasons") or []),
-            code=code,
-            request_id=request_id,
-            operation=operation,
-            attempts=1,
-        )
-    if issubclass(cls, errors.ConditionFailedError):
-        return cls(
-            message,
-            raw_item=response.get("Item"),
-            code=code,
-            request_id=request_id,
-            operation=operation,
-            attempts=1,
-        )
-    return cls(
-        message, code=code, request_id=request_id, operation=operation, attempts=1
-    )
-
-
-def map_botocore_error(error: BotoCoreError, operation: str) -> errors.DyngenError:
-    """Turn a client-side botocore failure into the runtime error for its kind."""
-    cls: type[errors.DyngenError]
-    if isinstance(error, NoCredentialsError | PartialCredentialsError):
-        cls, code = errors.AuthenticationError, "NoCredentials"
-    elif isinstance(error, NoRegionError):
-        cls, code = errors.ConfigurationError, "NoRegion"
-    elif isinstance(error, ParamValidationError):
-        cls, code = errors.ValidationError, "ParamValidation"
-    elif isinstance(error, ReadTimeoutError):
-        cls, code = errors.ServiceError, "ReadTimeout"
-    elif isinstance(error, ConnectTimeoutError):
-        cls, code = errors.ServiceError, "ConnectTimeout"
-    elif isinstance(error, BotoConnectionError | HTTPClientError):
-        cls, code = errors.ServiceError, "ConnectionError"
-    else:
-        cls, code = errors.ServiceError, type(error).__name__
-    return cls(str(error), code=code, operation=operation, attempts=1)
+Send = Callable[[str, dict[str, Any]], dict[str, Any]]
+"""Sends one attempt of an operation: the parsed response, or a runtime error."""
 
 
 class Executor:
-    """Sends requests for one table through one low-level boto3 client."""
+    """Sends requests for one table, over boto3 or the direct HTTP path."""
 
     def __init__(
         self,
@@ -120,15 +36,46 @@ class Executor:
         cursor_secret: bytes | None = None,
         retry: RetryConfig | None = None,
         circuit_breaker: CircuitBreakerConfig | None = None,
+        http: HttpTransport | None = None,
     ) -> None:
         self.client = client
         self.table_name = table_name
         self.cursor_secret = cursor_secret
         self.retry = retry if retry is not None else RetryConfig()
         self.breaker = CircuitBreaker(circuit_breaker or CircuitBreakerConfig())
+        self.http = http
+        self._send: Send = http.send if http is not None else self._send_boto
         self._on_close = on_close
         self._methods: dict[str, Callable[..., dict[str, Any]]] = {}
         self._closed = False
+
+    @property
+    def transport(self) -> str:
+        """``"http"`` for the direct path, ``"boto3"`` for the boto3 client."""
+        return "http" if self.http is not None else "boto3"
+
+    def _send_boto(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        method = self._methods.get(operation)
+        if method is None:
+            method = getattr(self.client, _SNAKE.sub("_", operation).lower())
+            self._methods[operation] = method
+        try:
+            response: dict[str, Any] = method(**params)
+            return response
+        except ClientError as error:
+            mapped = map_client_error(error, operation)
+        except BotoCoreError as error:
+            mapped = map_botocore_error(error, operation)
+        raise mapped
+
+    def intercept(self, wrap: Callable[[Send], Send]) -> None:
+        """Route every attempt through ``wrap(send)``, whatever the transport.
+
+        The seam for recording and for tests that inject faults: the wrapper
+        sees each attempt's operation and wire-shaped parameters and returns
+        the response or raises a runtime error, as ``send`` does.
+        """
+        self._send = wrap(self._send)
 
     def call(
         self,
@@ -144,27 +91,14 @@ class Executor:
         says whether the stored item is exactly what this call wrote, which
         counts as success (an empty response) instead of a false conflict.
         """
-        method = self._methods.get(operation)
-        if method is None:
-            method = getattr(self.client, _SNAKE.sub("_", operation).lower())
-            self._methods[operation] = method
 
         def attempt(number: int) -> dict[str, Any]:
             try:
-                response: dict[str, Any] = method(**params)
-                return response
-            except ClientError as error:
-                mapped = map_client_error(error, operation)
-            except BotoCoreError as error:
-                mapped = map_botocore_error(error, operation)
-            if (
-                number > 1
-                and replayed is not None
-                and isinstance(mapped, errors.ConditionFailedError)
-                and replayed(mapped)
-            ):
-                return {}
-            raise mapped
+                return self._send(operation, params)
+            except errors.ConditionFailedError as error:
+                if number > 1 and replayed is not None and replayed(error):
+                    return {}
+                raise
 
         self.breaker.before_call(operation)
         try:
@@ -184,4 +118,7 @@ class Executor:
         self._closed = True
         if self._on_close is not None:
             self._on_close()
-        self.client.close()
+        if self.http is not None:
+            self.http.close()
+        if self.client is not None:
+            self.client.close()

@@ -135,7 +135,7 @@ def retry_class(error: BaseException) -> str | None:
             return "TransactionConflict"
         if codes and codes <= _TRANSACTION_THROTTLING | {"TransactionConflict"}:
             return "throttling"
-    if code in ("ConnectionError", "ReadTimeout", "ConnectTimeout"):
+    if code in ("ConnectionError", "ReadTimeout", "ConnectTimeout", "CRC32CheckFailed"):
         return "connection"
     return None
 

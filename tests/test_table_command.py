@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import subprocess
 import sys
 import uuid
@@ -35,6 +36,14 @@ def test_the_json_creates_the_described_table(backend: Backend, schema: str) -> 
                 made[index["IndexName"]]["Projection"]["ProjectionType"]
                 == (index["Projection"]["ProjectionType"])
             )
+    # A table can only be deleted once ACTIVE (dynalite reports CREATING for
+    # a moment even with --createTableMs 0).
+    deadline = time.monotonic() + 10
+    while table.get("TableStatus") != "ACTIVE" and time.monotonic() < deadline:
+        time.sleep(0.01)
+        table = executor.call("DescribeTable", {"TableName": request["TableName"]})[
+            "Table"
+        ]
     executor.call("DeleteTable", {"TableName": request["TableName"]})
 
 

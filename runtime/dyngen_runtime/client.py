@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
+import urllib.parse
+import urllib.request
 import weakref
 from collections.abc import Sequence
 from typing import Any, ClassVar, Literal, Self
 
 import boto3
 from botocore.config import Config
+from botocore.httpsession import get_cert_path
 
 from dyngen_runtime.batch import BatchWriteResult, batch_write
 from dyngen_runtime.breaker import CircuitBreakerConfig
@@ -61,6 +64,21 @@ def _warn_if_retrying(client: Any) -> None:
         "Config(retries={'total_max_attempts': 1})",
         settings or "botocore defaults",
     )
+
+
+def _proxied(endpoint_url: str) -> bool:
+    parts = urllib.parse.urlsplit(endpoint_url)
+    proxies = urllib.request.getproxies()
+    if parts.scheme not in proxies:
+        return False
+    return not urllib.request.proxy_bypass(parts.hostname or "")
+
+
+def _ca_bundle(session: boto3.session.Session) -> str | None:
+    # The same certificates botocore would use: AWS_CA_BUNDLE / ca_bundle in
+    # the profile, else its bundled set.
+    configured = session._session.get_config_variable("ca_bundle")
+    return str(configured) if configured else get_cert_path(True)
 
 
 class TableClient:
@@ -141,6 +159,11 @@ class TableClient:
                 f"cannot create a DynamoDB client: {error}"
             ) from None
         http = None
+        if transport is None and _proxied(made.meta.endpoint_url):
+            # The direct path speaks plain HTTP/1.1 to the endpoint; botocore
+            # knows proxies, so a proxied endpoint keeps the boto3 transport.
+            logger.info("a proxy is set for %s: using the boto3 transport", name)
+            transport = "boto3"
         if transport != "boto3":
             # boto3 resolved the region and endpoint; the session holds the
             # credential chain, refreshing credentials included.
@@ -151,6 +174,7 @@ class TableClient:
                 connect_timeout=CONNECT_TIMEOUT,
                 read_timeout=READ_TIMEOUT,
                 max_connections=MAX_POOL_CONNECTIONS,
+                ca_bundle=_ca_bundle(session),
             )
         return cls(Executor(made, name, http=http, **settings))
 

@@ -4,11 +4,11 @@ botocore spends about a millisecond of CPU per request on work the generated
 code has already done: validating parameters against the service model,
 walking them to serialise, firing a dozen event hooks, and walking the
 response to parse it. The runtime's requests are already wire-shaped
-(``{"S": "..."}`` dicts), so this path writes them as JSON, signs them with
-botocore's own SigV4 signer and the session's (possibly refreshing)
-credentials, sends them over a pooled keep-alive urllib3 connection, and reads
-the JSON answer back. boto3 still resolves the session, credentials, region
-and endpoint; errors map into the same taxonomy as on the boto3 path.
+(``{"S": "..."}`` dicts), so this path writes them as JSON, signs them for
+SigV4 with the session's (possibly refreshing) credentials (sigv4.py), sends
+them over a pooled keep-alive connection (http_pool.py), and reads the JSON
+answer back. boto3 still resolves the session, credentials, region and
+endpoint; errors map into the same taxonomy as on the boto3 path.
 
 The response shapes match botocore's for everything the runtime reads: binary
 values (``B``/``BS``) come back as ``bytes``, numbers stay strings.
@@ -23,20 +23,12 @@ import zlib
 from typing import Any
 from urllib.parse import urlsplit
 
-import urllib3
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from urllib3.exceptions import (
-    ConnectTimeoutError,
-    HTTPError,
-    ReadTimeoutError,
-)
-
 from dyngen_runtime import errors
 from dyngen_runtime.error_mapping import map_error_response
+from dyngen_runtime.http_pool import ConnectionPool, ConnectTimeout, ReadTimeout
+from dyngen_runtime.sigv4 import Signer
 
 _TARGET = "DynamoDB_20120810."
-_CONTENT_TYPE = "application/x-amz-json-1.0"
 _USER_AGENT = f"dyngen-runtime python/{platform.python_version()}"
 
 # 5xx answers without a JSON body (a load balancer's HTML page) still need a
@@ -102,22 +94,35 @@ class HttpTransport:
         connect_timeout: float,
         read_timeout: float,
         max_connections: int,
+        ca_bundle: str | None = None,
     ) -> None:
         parts = urlsplit(endpoint_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise errors.ConfigurationError(
+                f"endpoint {endpoint_url!r} is not an http(s) URL"
+            )
+        default_port = 443 if parts.scheme == "https" else 80
+        port = parts.port or default_port
+        hostname = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        host = hostname if port == default_port else f"{hostname}:{port}"
+        path = parts.path or "/"
         self.endpoint_url = endpoint_url
-        self._url = f"{parts.scheme}://{parts.netloc}{parts.path or '/'}"
-        self._path = parts.path or "/"
-        self._region = region_name
         self._credentials = credentials
-        self._pool = urllib3.connection_from_url(
-            endpoint_url,
-            maxsize=max_connections,
-            block=False,
-            timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
-            retries=False,
+        self._signer = Signer(host, path, region_name, "dynamodb")
+        self._head = (
+            f"POST {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {_USER_AGENT}\r\n"
+        )
+        self._pool = ConnectionPool(
+            parts.hostname,
+            port,
+            tls=parts.scheme == "https",
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_idle=max_connections,
+            ca_bundle=ca_bundle,
         )
 
-    def _signed_headers(self, operation: str, body: bytes) -> dict[str, str]:
+    def _frozen_credentials(self, operation: str) -> Any:
         if self._credentials is None:
             raise errors.AuthenticationError(
                 "no AWS credentials found (boto3's default chain found none)",
@@ -127,48 +132,34 @@ class HttpTransport:
             )
         # get_frozen_credentials() refreshes credentials that are about to
         # expire (assumed roles, SSO, instance profiles) before handing them out.
-        frozen = self._credentials.get_frozen_credentials()
-        request = AWSRequest(
-            method="POST",
-            url=self._url,
-            data=body,
-            headers={
-                "Content-Type": _CONTENT_TYPE,
-                "X-Amz-Target": _TARGET + operation,
-                "User-Agent": _USER_AGENT,
-                "Accept-Encoding": "identity",
-            },
+        return self._credentials.get_frozen_credentials()
+
+    def request_bytes(self, operation: str, body: bytes) -> bytes:
+        """The complete signed HTTP request for ``operation`` with ``body``."""
+        signed = self._signer.headers(
+            self._frozen_credentials(operation), _TARGET + operation, body
         )
-        SigV4Auth(frozen, "dynamodb", self._region).add_auth(request)
-        return dict(request.headers.items())
+        head = "".join(f"{name}: {value}\r\n" for name, value in signed)
+        return f"{self._head}Content-Length: {len(body)}\r\n{head}\r\n".encode() + body
 
     def send(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         """Send one request; the parsed response, or a mapped runtime error."""
-        body = encode_body(params)
-        headers = self._signed_headers(operation, body)
+        request = self.request_bytes(operation, encode_body(params))
         try:
-            response = self._pool.urlopen(
-                "POST",
-                self._path,
-                body=body,
-                headers=headers,
-                retries=False,
-                redirect=False,
-                assert_same_host=False,
-            )
-        except ConnectTimeoutError as error:
+            response = self._pool.send(request)
+        except ConnectTimeout as error:
             raise _connection_error("ConnectTimeout", error, operation) from None
-        except ReadTimeoutError as error:
+        except ReadTimeout as error:
             raise _connection_error("ReadTimeout", error, operation) from None
-        except (HTTPError, OSError) as error:
+        except OSError as error:
             raise _connection_error("ConnectionError", error, operation) from None
-        data: bytes = response.data
+        data = response.body
         expected = response.headers.get("x-amz-crc32")
         if expected is not None and int(expected) != zlib.crc32(data) & 0xFFFFFFFF:
             raise errors.ServiceError(
                 "the response's CRC32 checksum does not match its body",
                 code="CRC32CheckFailed",
-                request_id=response.headers.get("x-amzn-RequestId"),
+                request_id=response.headers.get("x-amzn-requestid"),
                 operation=operation,
                 attempts=1,
             )
@@ -193,7 +184,7 @@ def _connection_error(
 
 
 def _error_from(
-    status: int, data: bytes, headers: Any, operation: str
+    status: int, data: bytes, headers: dict[str, str], operation: str
 ) -> errors.DyngenError:
     try:
         body = decode_body(data)
@@ -208,7 +199,7 @@ def _error_from(
         **body,
         "Error": {"Code": code, "Message": str(message)},
         "ResponseMetadata": {
-            "RequestId": headers.get("x-amzn-RequestId"),
+            "RequestId": headers.get("x-amzn-requestid"),
             "HTTPStatusCode": status,
         },
     }

@@ -47,6 +47,9 @@ _CODE_TO_ERROR: dict[str, type[errors.DyngenError]] = {
 }
 
 
+_STATUS_CODES = {"500": "InternalServerError", "503": "ServiceUnavailable"}
+
+
 def map_client_error(error: ClientError, operation: str) -> errors.DyngenError:
     """Turn botocore's ClientError into the runtime error for its AWS code."""
     return map_error_response(error.response, operation)
@@ -61,6 +64,9 @@ def map_error_response(response: dict[str, Any], operation: str) -> errors.Dynge
     """
     details = response.get("Error", {})
     code = str(details.get("Code", "Unknown"))
+    # botocore names an error without a JSON body (a proxy's HTML 503) by its
+    # status: give it the code the retry policy knows.
+    code = _STATUS_CODES.get(code, code)
     message = str(details.get("Message") or code)
     request_id = response.get("ResponseMetadata", {}).get("RequestId")
     cls = _CODE_TO_ERROR.get(code, errors.ServiceError)

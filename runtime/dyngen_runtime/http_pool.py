@@ -50,11 +50,14 @@ class _Connection:
     def dropped(self) -> bool:
         # An idle keep-alive connection has nothing to read; readable means the
         # server closed it (EOF) or sent something unasked: either way, unusable.
+        # poll(), not select(): select() cannot watch descriptors past 1024,
+        # which a busy process reaches.
         try:
-            readable, _, _ = select.select([self.sock], [], [], 0)
+            poller = select.poll()
+            poller.register(self.sock, select.POLLIN)
+            return bool(poller.poll(0))
         except (OSError, ValueError):
             return True
-        return bool(readable)
 
     def close(self) -> None:
         try:

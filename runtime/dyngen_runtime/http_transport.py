@@ -31,10 +31,6 @@ from dyngen_runtime.sigv4 import Signer
 _TARGET = "DynamoDB_20120810."
 _USER_AGENT = f"dyngen-runtime python/{platform.python_version()}"
 
-# 5xx answers without a JSON body (a load balancer's HTML page) still need a
-# code the retry policy knows.
-_STATUS_CODES = {500: "InternalServerError", 503: "ServiceUnavailable"}
-
 
 def _encode_default(value: object) -> str:
     if isinstance(value, bytes | bytearray | memoryview):
@@ -134,17 +130,17 @@ class HttpTransport:
         # expire (assumed roles, SSO, instance profiles) before handing them out.
         return self._credentials.get_frozen_credentials()
 
-    def request_bytes(self, operation: str, body: bytes) -> bytes:
-        """The complete signed HTTP request for ``operation`` with ``body``."""
-        signed = self._signer.headers(
-            self._frozen_credentials(operation), _TARGET + operation, body
-        )
+    def request_bytes(self, operation: str, body: bytes, credentials: Any) -> bytes:
+        """The complete HTTP request for ``operation`` with ``body``, signed
+        with ``credentials`` (frozen: access_key, secret_key, token)."""
+        signed = self._signer.headers(credentials, _TARGET + operation, body)
         head = "".join(f"{name}: {value}\r\n" for name, value in signed)
         return f"{self._head}Content-Length: {len(body)}\r\n{head}\r\n".encode() + body
 
     def send(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         """Send one request; the parsed response, or a mapped runtime error."""
-        request = self.request_bytes(operation, encode_body(params))
+        credentials = self._frozen_credentials(operation)
+        request = self.request_bytes(operation, encode_body(params), credentials)
         try:
             response = self._pool.send(request)
         except ConnectTimeout as error:
@@ -165,7 +161,14 @@ class HttpTransport:
             )
         if response.status == 200:
             return decode_body(data)
-        raise _error_from(response.status, data, response.headers, operation)
+        failure = _error_from(response.status, data, response.headers, operation)
+        # Some signature errors quote the canonical request, which holds the
+        # session token: an error message must never carry a credential.
+        for secret in (credentials.secret_key, credentials.token):
+            if secret and secret in failure.message:
+                failure.message = failure.message.replace(secret, "<redacted>")
+                failure.args = (failure.message,)
+        raise failure
 
     def close(self) -> None:
         """Close the pooled connections."""
@@ -192,8 +195,10 @@ def _error_from(
         body = {}
     if not isinstance(body, dict):
         body = {}
-    kind = str(body.pop("__type", "") or _STATUS_CODES.get(status, str(status)))
-    code = kind.rsplit("#", 1)[-1]
+    # Without a JSON body the status is the code, as botocore names it.
+    kind = str(body.pop("__type", "") or status)
+    # "com.amazonaws.dynamodb.v20120810#Code", sometimes with ":<url>" after.
+    code = kind.split(":", 1)[0].rsplit("#", 1)[-1]
     message = body.pop("message", None) or body.pop("Message", None) or code
     response = {
         **body,

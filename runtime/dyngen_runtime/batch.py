@@ -3,7 +3,8 @@
 Requests are split into DynamoDB's limits (100 keys, 25 writes);
 ``UnprocessedKeys`` / ``UnprocessedItems`` are sent again with the client's
 throttling backoff; what is still unprocessed when attempts run out is
-reported, never dropped. Every requested key is in exactly one of
+reported, never dropped. Chunks go out ``batch_concurrency`` at a time (a
+client setting), each with its own unprocessed-retry loop. Every requested key is in exactly one of
 found / missing / unprocessed, every write in exactly one of succeeded /
 failed.
 """
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -21,13 +23,15 @@ from dyngen_runtime.executor import Executor
 from dyngen_runtime.expressions import Placeholders, render_projection
 from dyngen_runtime.model import EntityModel
 from dyngen_runtime.retry import Policy, RetryConfig
-from dyngen_runtime.size import check_item
+from dyngen_runtime.size import check_item_bounded
 from dyngen_runtime.wire import Item
 
 logger = logging.getLogger("dyngen.batch")
 
 M = TypeVar("M")
 K = TypeVar("K")
+C = TypeVar("C")
+R = TypeVar("R")
 
 GET_CHUNK = 100
 WRITE_CHUNK = 25
@@ -94,11 +98,17 @@ def batch_get(
     pending = list(order.values())
     unprocessed: list[Item] = []
     table = executor.table_name
-    while pending:
-        chunk, pending = pending[:GET_CHUNK], pending[GET_CHUNK:]
+    chunks = [pending[i : i + GET_CHUNK] for i in range(0, len(pending), GET_CHUNK)]
+
+    def read(chunk: list[Item]) -> tuple[dict[str, Item], list[Item]]:
+        got: dict[str, Item] = {}
         left = _get_chunk(
-            executor, table, chunk, consistent, found, key_attributes, projection
+            executor, table, chunk, consistent, got, key_attributes, projection
         )
+        return got, left
+
+    for got, left in _each(executor, read, chunks):
+        found.update(got)
         unprocessed.extend(left)
     lost = {_identity(k) for k in unprocessed}
     result: BatchGetResult[M, K] = BatchGetResult(items=[])
@@ -206,8 +216,12 @@ def batch_write(
     for model in puts:
         item = model.to_item()
         names = model._entity.key_attributes
-        check_item(
-            item, model._entity.name, names[0], names[1] if len(names) > 1 else None
+        check_item_bounded(
+            item,
+            model.item_size_bound(item),
+            model._entity.name,
+            names[0],
+            names[1] if len(names) > 1 else None,
         )
         key = {name: item[name] for name in names}
         requests.append((model, {"PutRequest": {"Item": item}}, _identity(key)))
@@ -222,11 +236,35 @@ def batch_write(
             "batch_write names the same key twice (DynamoDB would refuse the whole "
             "request): " + "; ".join(duplicates)
         )
+    chunks = [
+        requests[start : start + WRITE_CHUNK]
+        for start in range(0, len(requests), WRITE_CHUNK)
+    ]
+
+    def write(
+        chunk: list[tuple[EntityModel | Item, dict[str, Any], str]],
+    ) -> BatchWriteResult:
+        done = BatchWriteResult()
+        _write_chunk(executor, chunk, done)
+        return done
+
     result = BatchWriteResult()
-    for start in range(0, len(requests), WRITE_CHUNK):
-        chunk = requests[start : start + WRITE_CHUNK]
-        _write_chunk(executor, chunk, result)
+    for done in _each(executor, write, chunks):
+        result.succeeded.extend(done.succeeded)
+        result.failed.extend(done.failed)
     return result
+
+
+def _each(executor: Executor, work: Callable[[C], R], chunks: list[C]) -> Iterator[R]:
+    """``work(chunk)`` for every chunk, up to ``executor.batch_concurrency`` at
+    once; results come back in chunk order, so the outcome is deterministic."""
+    workers = min(executor.batch_concurrency, len(chunks))
+    if workers <= 1:
+        for chunk in chunks:
+            yield work(chunk)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(work, chunks)
 
 
 def _write_chunk(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 import urllib.parse
 import urllib.request
 import weakref
-from collections.abc import Sequence
-from typing import Any, ClassVar, Literal, Self
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
 import boto3
 from botocore.config import Config
@@ -16,14 +17,26 @@ from botocore.httpsession import get_cert_path
 
 from dyngen_runtime.batch import BatchWriteResult, batch_write
 from dyngen_runtime.breaker import CircuitBreakerConfig
+from dyngen_runtime.credentials import make_session
 from dyngen_runtime.errors import ConfigurationError, DyngenError
 from dyngen_runtime.executor import Executor
+from dyngen_runtime.hotkeys import HotKeyConfig, HotKeyTracker
 from dyngen_runtime.http_transport import HttpTransport
 from dyngen_runtime.memory import in_memory_client
+from dyngen_runtime.metrics import MetricsSink
 from dyngen_runtime.model import EntityModel
+from dyngen_runtime.observe import (
+    CapacityMode,
+    CapacityReport,
+    CapacityTotals,
+    Observer,
+)
 from dyngen_runtime.retry import RetryConfig
 from dyngen_runtime.table import TableSchema
 from dyngen_runtime.wire import Item
+
+if TYPE_CHECKING:
+    from dyngen_runtime.cassette import Player
 
 logger = logging.getLogger("dyngen.client")
 
@@ -36,6 +49,10 @@ Transport = Literal["http", "boto3"]
 CONNECT_TIMEOUT = 1.0
 READ_TIMEOUT = 10.0
 MAX_POOL_CONNECTIONS = 50
+# Batch requests in flight per batch_write/batch_get: enough to hide one
+# request's latency behind the next chunk's encoding, few enough not to turn
+# one bulk call into a throttling storm.
+BATCH_CONCURRENCY = 4
 _TABLE_READY_TIMEOUT = 60.0
 
 
@@ -66,6 +83,10 @@ def _warn_if_retrying(client: Any) -> None:
     )
 
 
+def _no_sleep(_: float) -> None:
+    return None
+
+
 def _proxied(endpoint_url: str) -> bool:
     parts = urllib.parse.urlsplit(endpoint_url)
     proxies = urllib.request.getproxies()
@@ -88,6 +109,7 @@ class TableClient:
 
     def __init__(self, executor: Executor) -> None:
         self._executor = executor
+        self._player: Player | None = None
         weakref.finalize(self, executor.close)
 
     @property
@@ -102,24 +124,51 @@ class TableClient:
         table_name: str | None = None,
         endpoint_url: str | None = None,
         region_name: str | None = None,
+        profile_name: str | None = None,
+        role_arn: str | None = None,
         client: Any = None,
         transport: Transport | None = None,
         cursor_secret: str | bytes | None = None,
         retry: RetryConfig | None = None,
         circuit_breaker: CircuitBreakerConfig | None = None,
+        metrics: MetricsSink | None = None,
+        consumed_capacity: CapacityMode | None = None,
+        on_consumed_capacity: Callable[[CapacityReport], None] | None = None,
+        hot_keys: HotKeyConfig | None = None,
+        record: str | os.PathLike[str] | None = None,
+        batch_concurrency: int = BATCH_CONCURRENCY,
+        trusted_reads: bool = False,
     ) -> Self:
         """Connect with boto3's default credential chain and region.
 
-        ``table_name`` defaults to the schema's table name. Requests go over
-        the direct HTTP path (``transport="http"``, the default: JSON signed
-        with botocore's SigV4 signer on a pooled keep-alive connection) or
+        ``table_name`` defaults to the schema's table name. ``profile_name``
+        picks a profile of the AWS config files; ``role_arn`` assumes that
+        role (with the profile's or the default chain's credentials) and
+        renews it before it expires.
+
+        Requests go over the direct HTTP path (``transport="http"``, the
+        default: JSON signed for SigV4 on a pooled keep-alive connection) or
         through a boto3 client (``transport="boto3"``). Pass ``client`` to
         reuse an existing low-level boto3 DynamoDB client (then the transport
-        is boto3, and ``endpoint_url`` and ``region_name`` must not be given;
-        its own retries should be off, see docs/runtime.md). With
-        ``cursor_secret``, pagination cursors are HMAC-signed and edited ones
-        are refused. ``retry`` replaces the default :class:`RetryConfig`;
+        is boto3, and ``endpoint_url``, ``region_name``, ``profile_name`` and
+        ``role_arn`` must not be given; its own retries should be off, see
+        docs/runtime.md).
+
+        With ``cursor_secret``, pagination cursors are HMAC-signed and edited
+        ones are refused. ``retry`` replaces the default :class:`RetryConfig`;
         ``circuit_breaker`` the default :class:`CircuitBreakerConfig`.
+        ``metrics`` receives the client's metrics (an in-memory sink by
+        default, see :attr:`metrics`); ``consumed_capacity`` (``"TOTAL"`` or
+        ``"INDEXES"``) asks DynamoDB for the capacity each call consumed,
+        passed to ``on_consumed_capacity`` and summed in
+        :attr:`consumed_capacity`; ``hot_keys`` turns on hot partition key
+        detection. ``record`` writes every request and response to that
+        cassette file when the client is closed (see :meth:`replay`).
+
+        ``batch_concurrency`` bounds how many batch requests one
+        ``batch_write`` / ``batch_get`` has in flight. ``trusted_reads``
+        decodes items without pydantic validation (about twice as fast), for
+        tables that only this code writes.
         """
         if transport not in (None, "http", "boto3"):
             raise ConfigurationError(
@@ -133,11 +182,26 @@ class TableClient:
             "cursor_secret": secret,
             "retry": retry,
             "circuit_breaker": circuit_breaker,
+            "batch_concurrency": batch_concurrency,
+            "trusted_reads": trusted_reads,
+            "observer": cls._observer(
+                name, metrics, consumed_capacity, on_consumed_capacity, hot_keys
+            ),
         }
         if client is not None:
-            if endpoint_url is not None or region_name is not None:
+            given = [
+                label
+                for label, value in (
+                    ("endpoint_url", endpoint_url),
+                    ("region_name", region_name),
+                    ("profile_name", profile_name),
+                    ("role_arn", role_arn),
+                )
+                if value is not None
+            ]
+            if given:
                 raise ConfigurationError(
-                    "pass either client= or endpoint_url=/region_name=, not both"
+                    f"pass either client= or {'/'.join(given)}=, not both"
                 )
             if transport == "http":
                 raise ConfigurationError(
@@ -145,9 +209,11 @@ class TableClient:
                     "transport='http' needs endpoint_url=/region_name= instead"
                 )
             _warn_if_retrying(client)
-            return cls(Executor(client, name, **settings))
+            return cls._with(Executor(client, name, **settings), record)
+        session = make_session(
+            profile_name=profile_name, role_arn=role_arn, region_name=region_name
+        )
         try:
-            session = boto3.session.Session()
             made = session.client(
                 "dynamodb",
                 endpoint_url=endpoint_url,
@@ -176,15 +242,128 @@ class TableClient:
                 max_connections=MAX_POOL_CONNECTIONS,
                 ca_bundle=_ca_bundle(session),
             )
-        return cls(Executor(made, name, http=http, **settings))
+        return cls._with(Executor(made, name, http=http, **settings), record)
 
     @classmethod
-    def in_memory(cls, *, retry: RetryConfig | None = None) -> Self:
-        """A client on a private in-process mock table, already created and empty."""
+    def in_memory(
+        cls,
+        *,
+        retry: RetryConfig | None = None,
+        metrics: MetricsSink | None = None,
+        consumed_capacity: CapacityMode | None = None,
+        on_consumed_capacity: Callable[[CapacityReport], None] | None = None,
+        hot_keys: HotKeyConfig | None = None,
+        record: str | os.PathLike[str] | None = None,
+        batch_concurrency: int = BATCH_CONCURRENCY,
+        trusted_reads: bool = False,
+    ) -> Self:
+        """A client on a private in-process mock table, already created and empty.
+
+        The keyword arguments mean what they mean for :meth:`connect`.
+        """
         made, release = in_memory_client()
-        db = cls(Executor(made, cls.schema.name, on_close=release, retry=retry))
+        name = cls.schema.name
+        observer = cls._observer(
+            name, metrics, consumed_capacity, on_consumed_capacity, hot_keys
+        )
+        executor = Executor(
+            made,
+            name,
+            on_close=release,
+            retry=retry,
+            observer=observer,
+            batch_concurrency=batch_concurrency,
+            trusted_reads=trusted_reads,
+        )
+        db = cls._with(executor, record)
         db.create_table()
         return db
+
+    @classmethod
+    def replay(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        retry: RetryConfig | None = None,
+        cursor_secret: str | bytes | None = None,
+        metrics: MetricsSink | None = None,
+    ) -> Self:
+        """A client that answers from a cassette written with ``record=``.
+
+        No network: each request is matched by operation and body against the
+        recorded ones (so concurrent requests replay in any order), and one
+        that matches nothing raises :class:`ReplayMismatchError` showing the
+        nearest recorded request. Recorded throttling and 5xx answers replay
+        too; the default retry policy here does not sleep between attempts.
+        """
+        from dyngen_runtime.cassette import Player
+
+        player = Player.load(path)
+        secret = (
+            cursor_secret.encode() if isinstance(cursor_secret, str) else cursor_secret
+        )
+        executor = Executor(
+            None,
+            player.table,
+            cursor_secret=secret,
+            retry=retry if retry is not None else RetryConfig(sleep=_no_sleep),
+            observer=cls._observer(player.table, metrics, None, None, None),
+        )
+        executor.intercept(lambda _: player.send)
+        executor.clock = player.clock
+        db = cls(executor)
+        db._player = player
+        return db
+
+    @classmethod
+    def _observer(
+        cls,
+        table: str,
+        metrics: MetricsSink | None,
+        consumed_capacity: CapacityMode | None,
+        on_consumed_capacity: Callable[[CapacityReport], None] | None,
+        hot_keys: HotKeyConfig | None,
+    ) -> Observer:
+        if consumed_capacity not in (None, "TOTAL", "INDEXES"):
+            raise ConfigurationError(
+                "consumed_capacity must be 'TOTAL' or 'INDEXES', "
+                f"not {consumed_capacity!r}"
+            )
+        return Observer(
+            table,
+            pk_attribute=cls.schema.pk,
+            sk_attribute=cls.schema.sk,
+            metrics_sink=metrics,
+            consumed_capacity=consumed_capacity,
+            on_consumed_capacity=on_consumed_capacity,
+            hot_keys=hot_keys,
+        )
+
+    @classmethod
+    def _with(cls, executor: Executor, record: str | os.PathLike[str] | None) -> Self:
+        if record is not None:
+            from dyngen_runtime.cassette import Recorder
+
+            recorder = Recorder(record, executor.table_name)
+            executor.intercept(recorder.around)
+            executor.clock = recorder.clock(executor.clock)
+            executor.add_close_hook(recorder.save)
+        return cls(executor)
+
+    @property
+    def metrics(self) -> MetricsSink:
+        """Where this client's metrics go (an :class:`InMemoryMetrics` by default)."""
+        return self._executor.observer.metrics
+
+    @property
+    def consumed_capacity(self) -> CapacityTotals:
+        """Capacity units consumed so far (with ``consumed_capacity=`` on)."""
+        return self._executor.observer.capacity
+
+    @property
+    def hot_keys(self) -> HotKeyTracker | None:
+        """The hot partition key tracker (with ``hot_keys=`` on)."""
+        return self._executor.observer.hot_keys
 
     @classmethod
     def table_definition(cls, table_name: str | None = None) -> dict[str, Any]:

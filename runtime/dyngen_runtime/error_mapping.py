@@ -93,6 +93,20 @@ def map_error_response(response: dict[str, Any], operation: str) -> errors.Dynge
     )
 
 
+def redact(error: errors.DyngenError, credentials: Any) -> errors.DyngenError:
+    """``error`` with the frozen ``credentials``' key, secret and token removed
+    from its message: some signature errors quote the canonical request."""
+    for secret in (
+        getattr(credentials, "token", None),
+        getattr(credentials, "secret_key", None),
+        getattr(credentials, "access_key", None),
+    ):
+        if secret and secret in error.message:
+            error.message = error.message.replace(secret, "<redacted>")
+            error.args = (error.message,)
+    return error
+
+
 def map_botocore_error(error: BotoCoreError, operation: str) -> errors.DyngenError:
     """Turn a client-side botocore failure into the runtime error for its kind."""
     cls: type[errors.DyngenError]

@@ -7,6 +7,7 @@ exceptions into the runtime's taxonomy; retries, metrics and tracing hook in her
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,9 +15,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from dyngen_runtime import errors
 from dyngen_runtime.breaker import CircuitBreaker, CircuitBreakerConfig
-from dyngen_runtime.error_mapping import map_botocore_error, map_client_error
+from dyngen_runtime.error_mapping import (
+    map_botocore_error,
+    map_client_error,
+    redact,
+)
 from dyngen_runtime.http_transport import HttpTransport
-from dyngen_runtime.retry import RetryConfig, call_with_retries
+from dyngen_runtime.observe import Observer
+from dyngen_runtime.retry import RetryConfig, call_with_retries, retry_class
 
 _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 
@@ -37,15 +43,34 @@ class Executor:
         retry: RetryConfig | None = None,
         circuit_breaker: CircuitBreakerConfig | None = None,
         http: HttpTransport | None = None,
+        observer: Observer | None = None,
+        batch_concurrency: int = 4,
+        trusted_reads: bool = False,
     ) -> None:
+        if batch_concurrency < 1:
+            raise errors.ConfigurationError(
+                f"batch_concurrency must be at least 1, not {batch_concurrency}"
+            )
         self.client = client
         self.table_name = table_name
         self.cursor_secret = cursor_secret
         self.retry = retry if retry is not None else RetryConfig()
         self.breaker = CircuitBreaker(circuit_breaker or CircuitBreakerConfig())
         self.http = http
+        self.batch_concurrency = batch_concurrency
+        # The wall clock TTL checks read (epoch seconds); replay pins it to
+        # the readings recorded with the cassette.
+        self.clock: Callable[[], float] = time.time
+        self.trusted_reads = trusted_reads
+        self.observer = (
+            observer
+            if observer is not None
+            else Observer(table_name, pk_attribute=None, sk_attribute=None)
+        )
         self._send: Send = http.send if http is not None else self._send_boto
-        self._on_close = on_close
+        self._close_hooks: list[Callable[[], None]] = []
+        if on_close is not None:
+            self._close_hooks.append(on_close)
         self._methods: dict[str, Callable[..., dict[str, Any]]] = {}
         self._closed = False
 
@@ -66,7 +91,25 @@ class Executor:
             mapped = map_client_error(error, operation)
         except BotoCoreError as error:
             mapped = map_botocore_error(error, operation)
-        raise mapped
+        raise redact(mapped, self._boto_credentials())
+
+    def _boto_credentials(self) -> Any:
+        # The credentials the boto3 client signed with, to keep them out of
+        # error messages; only read on the error path.
+        signer = getattr(self.client, "_request_signer", None)
+        credentials = getattr(signer, "_credentials", None)
+        try:
+            return credentials.get_frozen_credentials() if credentials else None
+        except Exception:  # a refresh that fails here must not hide the error
+            return None
+
+    def now(self) -> int:
+        """The current time in whole epoch seconds, as TTL compares it."""
+        return int(self.clock())
+
+    def add_close_hook(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` when the executor closes (before its connections)."""
+        self._close_hooks.append(hook)
 
     def intercept(self, wrap: Callable[[Send], Send]) -> None:
         """Route every attempt through ``wrap(send)``, whatever the transport.
@@ -83,6 +126,7 @@ class Executor:
         params: dict[str, Any],
         *,
         replayed: Callable[[errors.ConditionFailedError], bool] | None = None,
+        entity: str | None = None,
     ) -> dict[str, Any]:
         """Send ``operation`` (``"PutItem"``, ...) with retries; the parsed response.
 
@@ -90,25 +134,39 @@ class Executor:
         applied; when its retry then fails its condition, ``replayed(error)``
         says whether the stored item is exactly what this call wrote, which
         counts as success (an empty response) instead of a false conflict.
+        ``entity`` names the entity the call is about, for logs and spans.
         """
+        observer = self.observer
+        params = observer.prepare(operation, params)
+        state = observer.start(operation, params, entity)
 
         def attempt(number: int) -> dict[str, Any]:
+            state.attempts = number
             try:
                 return self._send(operation, params)
             except errors.ConditionFailedError as error:
                 if number > 1 and replayed is not None and replayed(error):
                     return {}
                 raise
+            except errors.DyngenError as error:
+                if retry_class(error) == "throttling":
+                    observer.throttled(operation)
+                raise
 
-        self.breaker.before_call(operation)
         try:
-            response = call_with_retries(
-                self.retry, operation, self.table_name, attempt
-            )
+            self.breaker.before_call(operation)
+            try:
+                response = call_with_retries(
+                    self.retry, operation, self.table_name, attempt
+                )
+            except errors.DyngenError as error:
+                self.breaker.record(error)
+                raise
         except errors.DyngenError as error:
-            self.breaker.record(error)
+            observer.failed(state, params, error)
             raise
         self.breaker.record(None)
+        observer.succeeded(state, params, response)
         return response
 
     def close(self) -> None:
@@ -116,8 +174,8 @@ class Executor:
         if self._closed:
             return
         self._closed = True
-        if self._on_close is not None:
-            self._on_close()
+        for hook in self._close_hooks:
+            hook()
         if self.http is not None:
             self.http.close()
         if self.client is not None:

@@ -151,9 +151,11 @@ class HotKeyTracker:
         self.table = table
         self._on_hot = on_hot
         self._step = config.window_seconds / config.buckets
-        # Bounds the rate-limit memory too; a window rarely has more than a
-        # handful of hot keys, so the cap only matters for pathological input.
-        self._max_reported = config.buckets * config.capacity
+        # Bounds the rate-limit memory too. Estimates overcount, so more keys
+        # than 1 / share can be reported within one window (hypothesis found
+        # three for capacity 2); the margin keeps live entries from being
+        # evicted, which would report a key twice in a window.
+        self._max_reported = 4 * config.buckets * config.capacity
         self._lock = threading.Lock()
         self._clear()
 

@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dyngen_runtime import errors
-from dyngen_runtime.error_mapping import map_error_response
+from dyngen_runtime.error_mapping import map_error_response, redact
 from dyngen_runtime.http_pool import ConnectionPool, ConnectTimeout, ReadTimeout
 from dyngen_runtime.sigv4 import Signer
 
@@ -162,13 +162,7 @@ class HttpTransport:
         if response.status == 200:
             return decode_body(data)
         failure = _error_from(response.status, data, response.headers, operation)
-        # Some signature errors quote the canonical request, which holds the
-        # session token: an error message must never carry a credential.
-        for secret in (credentials.secret_key, credentials.token):
-            if secret and secret in failure.message:
-                failure.message = failure.message.replace(secret, "<redacted>")
-                failure.args = (failure.message,)
-        raise failure
+        raise redact(failure, credentials)
 
     def close(self) -> None:
         """Close the pooled connections."""

@@ -349,7 +349,11 @@ class QueryRunner(Generic[M]):
             if remaining is not None and remaining <= 0:
                 break
             response = self._executor.call(
-                "Query", request.params(partition.value, partition.start, remaining)
+                "Query",
+                request.params(
+                    partition.value, partition.start, remaining, self._executor.now()
+                ),
+                entity=request.plan.entity,
             )
             items.extend(response.get("Items", []))
             partition.start = response.get("LastEvaluatedKey")
@@ -436,7 +440,7 @@ class QueryRunner(Generic[M]):
             and (
                 plan.ttl_projected
                 or include_expired
-                or not is_expired(item, plan.ttl_attribute)
+                or not is_expired(item, plan.ttl_attribute, self._executor.now())
             )
         ]
 
@@ -490,7 +494,11 @@ class _Request:
     projection: tuple[str, ...] | None = None
 
     def params(
-        self, partition: str, start: dict[str, Any] | None, limit: int | None
+        self,
+        partition: str,
+        start: dict[str, Any] | None,
+        limit: int | None,
+        now: int,
     ) -> dict[str, Any]:
         plan = self.plan
         ph = Placeholders()
@@ -503,7 +511,7 @@ class _Request:
             filters.append(f"{type_name} = {ph.value({'S': plan.type_value})}")
         filters += [f"({c.render(ph)})" for c in self.filters]
         if plan.ttl_attribute and plan.ttl_projected and not self.include_expired:
-            filters.append(live_filter(ph, plan.ttl_attribute))
+            filters.append(live_filter(ph, plan.ttl_attribute, now))
         params: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": key,

@@ -7,9 +7,9 @@ policy lives: optimistic locking, create-only conditions, error decoding.
 
 from __future__ import annotations
 
+import functools
 import queue
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -24,7 +24,7 @@ from dyngen_runtime.executor import Executor
 from dyngen_runtime.expressions import Condition, Placeholders, render_projection
 from dyngen_runtime.model import EntityModel, PartialModel
 from dyngen_runtime.query import QueryRunner
-from dyngen_runtime.size import check_item
+from dyngen_runtime.size import check_item_bounded
 from dyngen_runtime.ttl import is_expired, live_filter
 from dyngen_runtime.wire import Item
 
@@ -55,7 +55,14 @@ class EntityRepository(Generic[M]):
         self._model = model
         self._entity = model._entity
         self._pk_attribute = self._entity.key_attributes[0]
-        self._queries = QueryRunner(executor, model.from_item, executor.cursor_secret)
+        # Trusted reads skip pydantic's validation: for tables only this
+        # code writes, where every item already passed it on the way in.
+        self._decode: Callable[[Item], M] = (
+            functools.partial(model.from_item, validate=False)
+            if executor.trusted_reads
+            else model.from_item
+        )
+        self._queries = QueryRunner(executor, self._decode, executor.cursor_secret)
 
     def create(self, model: M) -> M:
         """Write a new item; ``ConditionFailedError`` if one with its key exists.
@@ -98,7 +105,9 @@ class EntityRepository(Generic[M]):
                     {":version": {"N": str(version)}},
                 )
         item = stored.to_item()
-        check_item(item, self._entity.name, *self._key_names())
+        check_item_bounded(
+            item, stored.item_size_bound(item), self._entity.name, *self._key_names()
+        )
         return _PlannedPut(stored, item, condition, expected)
 
     def _absent(self) -> ConditionParts:
@@ -109,11 +118,11 @@ class EntityRepository(Generic[M]):
         return (
             "attribute_not_exists(#pk) OR #ttl < :now",
             {"#pk": self._pk_attribute, "#ttl": ttl},
-            {":now": {"N": str(int(time.time()))}},
+            {":now": {"N": str(self._executor.now())}},
         )
 
     def _expired(self, item: Item) -> bool:
-        return is_expired(item, self._entity.ttl_attribute)
+        return is_expired(item, self._entity.ttl_attribute, self._executor.now())
 
     def _version_attribute(self) -> str:
         attribute = self._entity.version_attribute
@@ -143,7 +152,10 @@ class EntityRepository(Generic[M]):
 
         try:
             self._executor.call(
-                "PutItem", params, replayed=replayed if write.condition else None
+                "PutItem",
+                params,
+                replayed=replayed if write.condition else None,
+                entity=self._entity.name,
             )
         except ConditionFailedError as error:
             cls = (
@@ -164,6 +176,7 @@ class EntityRepository(Generic[M]):
                 "Key": key,
                 "ConsistentRead": True,
             },
+            entity=self._entity.name,
         )
         found: Item | None = response.get("Item")
         return found
@@ -187,7 +200,7 @@ class EntityRepository(Generic[M]):
         self, key: Item, *, consistent: bool, include_expired: bool = False
     ) -> M | None:
         raw = self._get_raw(key, consistent, include_expired, None)
-        return None if raw is None else self._model.from_item(raw)
+        return None if raw is None else self._decode(raw)
 
     def _get_partial(
         self,
@@ -220,7 +233,9 @@ class EntityRepository(Generic[M]):
                 self._projected(projection), ph
             )
             ph.apply(params)
-        raw: Item | None = self._executor.call("GetItem", params).get("Item")
+        raw: Item | None = self._executor.call(
+            "GetItem", params, entity=self._entity.name
+        ).get("Item")
         if raw is None or (not include_expired and self._expired(raw)):
             return None
         return raw
@@ -271,7 +286,10 @@ class EntityRepository(Generic[M]):
 
         try:
             raw = self._executor.call(
-                "DeleteItem", params, replayed=replayed if terms else None
+                "DeleteItem",
+                params,
+                replayed=replayed if terms else None,
+                entity=self._entity.name,
             ).get("Attributes")
         except ConditionFailedError as error:
             version_failed = if_version is not None and (
@@ -297,7 +315,7 @@ class EntityRepository(Generic[M]):
             self._executor,
             keys,
             wire_key,
-            self._model.from_item,
+            self._decode,
             self._entity.key_attributes,
             consistent=consistent,
             keep=lambda item: include_expired or not self._expired(item),
@@ -324,11 +342,9 @@ class EntityRepository(Generic[M]):
         ]
         if segments == 1:
             for raw in self._scan_pages(requests[0]):
-                yield self._model.from_item(raw)
+                yield self._decode(raw)
             return
-        yield from (
-            self._model.from_item(raw) for raw in _parallel(self._scan_pages, requests)
-        )
+        yield from (self._decode(raw) for raw in _parallel(self._scan_pages, requests))
 
     def _scan_params(
         self,
@@ -345,7 +361,7 @@ class EntityRepository(Generic[M]):
             terms.append(f"({filter.render(ph)})")
         ttl = self._entity.ttl_attribute
         if ttl is not None and not include_expired:
-            terms.append(live_filter(ph, ttl))
+            terms.append(live_filter(ph, ttl, self._executor.now()))
         params: dict[str, Any] = {
             "TableName": self._executor.table_name,
             "FilterExpression": " AND ".join(terms),
@@ -361,7 +377,7 @@ class EntityRepository(Generic[M]):
     def _scan_pages(self, params: dict[str, Any]) -> Iterator[Item]:
         request = dict(params)
         while True:
-            response = self._executor.call("Scan", request)
+            response = self._executor.call("Scan", request, entity=self._entity.name)
             yield from response.get("Items", [])
             start = response.get("LastEvaluatedKey")
             if start is None:

@@ -148,6 +148,15 @@ def call_with_retries(
 ) -> T:
     """Run ``attempt_call(attempt)`` until it succeeds or the policy gives up."""
     started = config.clock()
+    # Nearly every call succeeds at once: only a retryable failure pays for
+    # tenacity's machinery, which then sees that failure as its first attempt.
+    try:
+        return attempt_call(1)
+    except DyngenError as error:
+        if config.policy_for(error) is None:
+            error.attempts = 1
+            raise
+        first_error = error
     planned: dict[int, float] = {}
 
     def should_retry(state: tenacity.RetryCallState) -> bool:
@@ -199,6 +208,8 @@ def call_with_retries(
     def attempt() -> T:
         nonlocal attempts
         attempts += 1
+        if attempts == 1:
+            raise first_error
         return attempt_call(attempts)
 
     try:

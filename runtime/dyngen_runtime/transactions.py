@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from dyngen_runtime.repository import EntityRepository
     from dyngen_runtime.update import UpdateBuilder
 
-logger = logging.getLogger("dyngen.transaction")
+logger = logging.getLogger("dyngen.transactions")
 
 M = TypeVar("M")
 

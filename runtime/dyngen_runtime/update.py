@@ -266,7 +266,10 @@ class UpdateBuilder(Generic[M]):
         checked = self._version is not None and self._spec.version is not None
         try:
             response = self._repository._executor.call(
-                "UpdateItem", params, replayed=replayed if checked else None
+                "UpdateItem",
+                params,
+                replayed=replayed if checked else None,
+                entity=self._repository._entity.name,
             )
         except ConditionFailedError as error:
             raise self._failure(error) from None

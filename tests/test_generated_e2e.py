@@ -173,7 +173,8 @@ def drive_entity(
 
 
 def attr(db: Any, repository: Any) -> str:
-    return next(name for name, value in vars(db).items() if value is repository)
+    name: str = next(n for n, value in vars(db).items() if value is repository)
+    return name
 
 
 def exercise_pattern(

@@ -340,7 +340,7 @@ def test_findings_are_sorted_and_all_reported(tmp_path: Path) -> None:
     assert "DG101" in codes
     assert "DG106" in codes
     order = [(r["line"], r["column"]) for r in records]
-    assert order == sorted(order)  # type: ignore[type-var]
+    assert order == sorted(order)
 
 
 def test_build_prints_warnings_and_writes(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from dyngen_runtime import ValidationError
@@ -77,7 +78,8 @@ def test_query_projection_on_the_table(shop: Shop) -> None:
     orders(shop, 5)
     page = shop.orders.for_customer("c1", projection=["order_id", "total"], limit=3)
     assert all(isinstance(o, OrderPartial) for o in page.items)
-    assert [(o.order_id, o.total, o.notes) for o in page.items] == [
+    seen: list[tuple[Any, ...]] = [(o.order_id, o.total, o.notes) for o in page.items]
+    assert seen == [
         ("o0", 0, None),
         ("o1", 1, None),
         ("o2", 2, None),

@@ -26,7 +26,9 @@ def test_ruff_format() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("target", ["generator", "runtime", "generated", "examples"])
+@pytest.mark.parametrize(
+    "target", ["generator", "runtime", "generated", "examples", "tests", "benchmarks"]
+)
 def test_mypy_strict(target: str) -> None:
     result = run(sys.executable, "-m", "mypy", "--strict", target)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -60,6 +60,10 @@ class CustomerAddress(BaseModel):
         }
         return item
 
+    def map_size_bound(self) -> int:
+        """At least the stored size of ``{"M": self.to_map()}``, without a walk."""
+        return 19 + 4 * len(self.street) + 4 * len(self.city) + 4 * len(self.zip)
+
     @classmethod
     def from_map(cls, item: Item, validate: bool = True) -> Self:
         """Decode a DynamoDB map value."""
@@ -93,6 +97,10 @@ class OrderLines(BaseModel):
             "price": {"N": encode_decimal(self.price, "Order.lines.price")},
         }
         return item
+
+    def map_size_bound(self) -> int:
+        """At least the stored size of ``{"M": self.to_map()}``, without a walk."""
+        return 61 + 4 * len(self.sku)
 
     @classmethod
     def from_map(cls, item: Item, validate: bool = True) -> Self:
@@ -282,6 +290,25 @@ class Customer(EntityModel):
         item["GSI1PK"] = {"S": "EMAIL#" + key_str(self.email, "", "Customer.email")}
         item["GSI1SK"] = {"S": "CUSTOMER"}
         return item
+
+    def item_size_bound(self, item: Item) -> int:
+        """At least ``item_size(item)`` for ``item = self.to_item()``, without a walk."""
+        return (
+            197
+            + 4
+            * (
+                len(item["PK"]["S"])
+                + len(item["SK"]["S"])
+                + (len(item["GSI1PK"]["S"]) if "GSI1PK" in item else 0)
+                + (len(item["GSI1SK"]["S"]) if "GSI1SK" in item else 0)
+                + len(self.customer_id)
+                + len(self.email)
+                + len(self.name)
+                + len(self.status.value)
+            )
+            + (4 * sum(map(len, self.tags)) if self.tags else 0)
+            + (self.address.map_size_bound() if self.address is not None else 0)
+        )
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:
@@ -485,6 +512,28 @@ class Order(EntityModel):
             + encode_datetime(self.placed_at, "Order.placed_at")
         }
         return item
+
+    def item_size_bound(self, item: Item) -> int:
+        """At least ``item_size(item)`` for ``item = self.to_item()``, without a walk."""
+        return (
+            171
+            + 4
+            * (
+                len(item["PK"]["S"])
+                + len(item["SK"]["S"])
+                + (len(item["GSI1PK"]["S"]) if "GSI1PK" in item else 0)
+                + (len(item["GSI1SK"]["S"]) if "GSI1SK" in item else 0)
+                + (len(item["GSI2PK"]["S"]) if "GSI2PK" in item else 0)
+                + (len(item["GSI2SK"]["S"]) if "GSI2SK" in item else 0)
+                + (len(item["LSI1SK"]["S"]) if "LSI1SK" in item else 0)
+                + len(self.customer_id)
+                + len(self.order_id)
+                + len(self.status.value)
+            )
+            + (4 * len(self.notes) if self.notes is not None else 0)
+            + 3
+            + sum(1 + x0.map_size_bound() for x0 in self.lines)
+        )
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:

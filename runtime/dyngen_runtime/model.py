@@ -6,6 +6,7 @@ from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict
 
+from dyngen_runtime.size import item_size
 from dyngen_runtime.table import EntityInfo
 from dyngen_runtime.wire import Item
 
@@ -29,6 +30,15 @@ class EntityModel(BaseModel):
     def from_item(cls, item: Item, validate: bool = True) -> Self:
         """Decode an item; ``validate=False`` trusts items this code wrote."""
         raise NotImplementedError
+
+    def item_size_bound(self, item: Item) -> int:
+        """At least ``item_size(item)`` for ``item = self.to_item()``.
+
+        Generated models compute it from their fields' lengths without walking
+        the item, so the size check on every write is nearly free; the exact
+        size is only computed when this bound is over the limit.
+        """
+        return item_size(item)
 
     fields: ClassVar[Any]
 

@@ -7,6 +7,7 @@ user fixes a file in one pass. Everything the templates print is computed here.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from dataclasses import dataclass
@@ -56,6 +57,7 @@ from dyngen.ir.semantics import (
 from dyngen.ir.types import (
     KEY_ATTRIBUTE_TYPES,
     KEY_SCALARS,
+    NUMBER_BYTES,
     Codec,
     Imports,
     TypeRef,
@@ -446,6 +448,7 @@ class _Builder:
                 )
             self.nested.append(
                 NestedModelIR(
+                    size_bound=_map_size_bound(fields),
                     class_name=attribute.class_name,
                     doc=(
                         decl.description
@@ -594,10 +597,23 @@ class _Builder:
         missing = None
         if codec.is_set:
             missing = "set()" if attribute.required else "None"
+        size_constant = len(attribute.stored.encode())
+        assert codec.size is not None, "every codec bounds its size"
+        value_bound = codec.size(value, 0)
+        size_term: str | None
+        if value_bound.isdigit():
+            size_constant += int(value_bound)
+            size_term = None
+        else:
+            size_term = value_bound
+        if size_term is not None and guard is not None:
+            size_term = f"({size_term} if {guard} else 0)"
         return FieldIR(
             name=attribute.name,
             stored=q(attribute.stored),
             declaration=declaration,
+            size_constant=size_constant,
+            size_term=size_term,
             encode=codec.encode(value, 0),
             decode=codec.decode("av", 0),
             decode_present=codec.decode(f"item[{q(attribute.stored)}]", 0),
@@ -607,6 +623,50 @@ class _Builder:
             doc=attribute.decl.description if attribute.decl else None,
             optional_annotation=f"{codec.annotation} | None",
         )
+
+
+def _map_size_bound(fields: list[FieldIR]) -> str:
+    """An expression bounding the stored size of a nested model's map value:
+    3 bytes, then per attribute 1 byte, its name and its value."""
+    constant = 3 + len(fields) + sum(f.size_constant for f in fields)
+    terms = [f.size_term for f in fields if f.size_term is not None]
+    return " + ".join([str(constant), *terms])
+
+
+def _size_bound(
+    fields: list[FieldIR],
+    type_attribute: str,
+    type_value: str,
+    primary_writes: tuple[KeyWriteIR, ...],
+    index_writes: tuple[IndexWriteIR, ...],
+) -> str:
+    """An expression bounding the stored size of ``item = self.to_item()``.
+
+    Constant parts are summed here; each field adds its codec's bound; key
+    attributes built from templates are text, bounded by 4 bytes a character.
+    """
+    constant = len(type_attribute.encode()) + len(type_value.encode())
+    texts: list[str] = []
+    terms: list[str] = []
+    for write in primary_writes:
+        constant += len(ast.literal_eval(write.attribute).encode())
+        texts.append(f'len(item[{write.attribute}]["S"])')
+    for index in index_writes:
+        for write in index.writes:
+            constant += len(ast.literal_eval(write.attribute).encode())
+            texts.append(
+                f'(len(item[{write.attribute}]["S"]) if {write.attribute} in item else 0)'
+            )
+    for field in fields:
+        constant += field.size_constant
+        term = field.size_term
+        if term is not None and term.startswith("4 * len(") and term.endswith(")"):
+            texts.append(term.removeprefix("4 * "))  # one multiplication for all text
+        elif term is not None:
+            terms.append(term)
+    if texts:
+        terms.insert(0, f"4 * ({' + '.join(texts)})")
+    return " + ".join([str(constant), *terms])
 
 
 @dataclass(frozen=True)
@@ -983,6 +1043,7 @@ class _ModuleBuilder(_Builder):
                     missing="0",
                     doc="Optimistic-locking version: 0 means never stored.",
                     optional_annotation="int | None",
+                    size_constant=len(version.encode()) + NUMBER_BYTES,
                 )
             )
         templates = self.keys(name, decl, attributes, by_stored, indexes)
@@ -1042,6 +1103,13 @@ class _ModuleBuilder(_Builder):
             field_refs=field_refs,
             access_patterns=patterns,
             update=update,
+            size_bound=_size_bound(
+                fields,
+                table.type_attribute,
+                decl.type_value or name,
+                primary_writes,
+                index_writes,
+            ),
         )
 
     def field_refs(

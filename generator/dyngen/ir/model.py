@@ -39,6 +39,11 @@ class FieldIR:
     missing: str | None  # Python value when the attribute is absent (sets: empty)
     doc: str | None
     optional_annotation: str = ""  # ``T | None``, for partial models
+    # An upper bound of the attribute's stored bytes: a constant (its name and
+    # any fixed-size value) plus an expression for the rest, guarded when the
+    # attribute is optional (an upper bound may count an absent name).
+    size_constant: int = 0
+    size_term: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ class NestedModelIR:
     doc: str
     fields: tuple[FieldIR, ...]
     path: tuple[str | int, ...] = ()  # where the schema declares it
+    size_bound: str = "0"  # body of ``map_size_bound``
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,7 @@ class EntityIR:
     field_refs: tuple[FieldRefIR, ...]
     access_patterns: tuple[AccessPatternIR, ...]
     update: UpdateIR
+    size_bound: str = "0"  # body of ``item_size_bound``: no walk of the item
 
 
 @dataclass(frozen=True)

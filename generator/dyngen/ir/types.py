@@ -110,12 +110,28 @@ class Codec:
     ``encode(value, depth)`` is the wire value of the Python expression
     ``value``; ``decode(wire, depth)`` the Python value of the wire expression.
     ``depth`` numbers comprehension variables so nested ones never shadow.
+    Text is bounded by 4 bytes per character (UTF-8's widest) and a number by
+    22 bytes (38 significant digits, sign and exponent byte).
     """
 
     annotation: str
     encode: Render
     decode: Render
     is_set: bool = False
+    # An upper bound of the stored bytes of the value (not its name), from the
+    # Python expression, cheap enough to compute on every write; None when
+    # only a walk of the encoded value can tell (lists, maps, objects, json).
+    size: Render | None = None
+
+
+NUMBER_BYTES = 22
+"""The most a DynamoDB number can take: 38 digits, a sign and the exponent."""
+DATETIME_TEXT_BYTES = len("2026-01-02T03:04:05.000000Z")
+"""encode_datetime's fixed-width text."""
+
+
+def _number(v: str, d: int) -> str:
+    return str(NUMBER_BYTES)
 
 
 def _call(function: str, label: str, tag: str, parse: str) -> tuple[Render, Render]:
@@ -132,20 +148,30 @@ def scalar_codec(kind: str, label: str, imports: Imports, class_name: str) -> Co
     """The codec of a non-container type; ``label`` is the field's quoted name."""
     rt = "dyngen_runtime.marshal"
     if kind == "str":
-        return Codec("str", lambda v, d: f'{{"S": {v}}}', lambda a, d: f'{a}["S"]')
+        return Codec(
+            "str",
+            lambda v, d: f'{{"S": {v}}}',
+            lambda a, d: f'{a}["S"]',
+            size=lambda v, d: f"4 * len({v})",
+        )
     if kind == "int":
         imports.add(rt, "encode_int")
-        return Codec("int", *_call("encode_int", label, "N", "int"))
+        return Codec("int", *_call("encode_int", label, "N", "int"), size=_number)
     if kind == "decimal":
         imports.add(rt, "encode_decimal")
         imports.add("decimal", "Decimal")
-        return Codec("Decimal", *_call("encode_decimal", label, "N", "Decimal"))
+        return Codec(
+            "Decimal", *_call("encode_decimal", label, "N", "Decimal"), size=_number
+        )
     if kind == "float":
         imports.add(rt, "encode_float")
-        return Codec("float", *_call("encode_float", label, "N", "float"))
+        return Codec("float", *_call("encode_float", label, "N", "float"), size=_number)
     if kind == "bool":
         return Codec(
-            "bool", lambda v, d: f'{{"BOOL": {v}}}', lambda a, d: f'{a}["BOOL"]'
+            "bool",
+            lambda v, d: f'{{"BOOL": {v}}}',
+            lambda a, d: f'{a}["BOOL"]',
+            size=lambda v, d: "1",
         )
     if kind == "bytes":
         imports.add(rt, "decode_bytes")
@@ -153,12 +179,18 @@ def scalar_codec(kind: str, label: str, imports: Imports, class_name: str) -> Co
             "bytes",
             lambda v, d: f'{{"B": {v}}}',
             lambda a, d: f'decode_bytes({a}["B"])',
+            size=lambda v, d: f"len({v})",
         )
     if kind == "datetime":
         imports.add(rt, "encode_datetime", "decode_datetime")
         imports.add("pydantic", "AwareDatetime")
         encode, _ = _call("encode_datetime", label, "S", "")
-        return Codec("AwareDatetime", encode, lambda a, d: f'decode_datetime({a}["S"])')
+        return Codec(
+            "AwareDatetime",
+            encode,
+            lambda a, d: f'decode_datetime({a}["S"])',
+            size=lambda v, d: str(DATETIME_TEXT_BYTES),
+        )
     if kind == "date":
         imports.add(rt, "decode_date")
         imports.add("datetime", "date")
@@ -166,44 +198,62 @@ def scalar_codec(kind: str, label: str, imports: Imports, class_name: str) -> Co
             "date",
             lambda v, d: f'{{"S": {v}.isoformat()}}',
             lambda a, d: f'decode_date({a}["S"])',
+            size=lambda v, d: "10",
         )
     if kind == "ttl":
         imports.add(rt, "encode_ttl", "decode_ttl")
         imports.add("pydantic", "AwareDatetime")
         encode, _ = _call("encode_ttl", label, "N", "")
-        return Codec("AwareDatetime", encode, lambda a, d: f'decode_ttl({a}["N"])')
+        return Codec(
+            "AwareDatetime", encode, lambda a, d: f'decode_ttl({a}["N"])', size=_number
+        )
     if kind == "json":
         imports.add(rt, "encode_json", "decode_json")
         imports.add("pydantic", "JsonValue")
+        imports.add("dyngen_runtime.size", "json_size_bound")
         return Codec(
             "JsonValue",
             lambda v, d: f"encode_json({v}, {label})",
             lambda a, d: f"decode_json({a})",
+            size=lambda v, d: f"json_size_bound({v})",
         )
     if kind == "enum":
         return Codec(
             class_name,
             lambda v, d: f'{{"S": {v}.value}}',
             lambda a, d: f'{class_name}({a}["S"])',
+            size=lambda v, d: f"4 * len({v}.value)",
         )
     if kind == "object":
         return Codec(
             class_name,
             lambda v, d: f'{{"M": {v}.to_map()}}',
             lambda a, d: f'{class_name}.from_map({a}["M"], validate)',
+            size=lambda v, d: f"{v}.map_size_bound()",
         )
     raise AssertionError(f"not a scalar kind: {kind}")
 
 
 def container_codec(kind: str, item: Codec, label: str, imports: Imports) -> Codec:
     """The codec of ``list[T]``, ``set[T]`` or ``map[T]`` around ``item``."""
+    element = item.size
+    assert element is not None, "every codec bounds its size"
     if kind == "list":
+        # A list takes 3 bytes plus, per element, 1 byte and the element.
+        def list_size(v: str, d: int) -> str:
+            inner = element(f"x{d}", d + 1)
+            if inner.isdigit():
+                return f"3 + {int(inner) + 1} * len({v})"
+            return f"3 + sum(1 + {inner} for x{d} in {v})"
+
         return Codec(
             f"list[{item.annotation}]",
             lambda v, d: f'{{"L": [{item.encode(f"x{d}", d + 1)} for x{d} in {v}]}}',
             lambda a, d: f'[{item.decode(f"x{d}", d + 1)} for x{d} in {a}["L"]]',
+            size=list_size,
         )
     if kind == "map":
+        # A map takes 3 bytes plus, per entry, 1 byte, the key and the value.
         return Codec(
             f"dict[str, {item.annotation}]",
             lambda v, d: (
@@ -214,6 +264,10 @@ def container_codec(kind: str, item: Codec, label: str, imports: Imports) -> Cod
                 f"{{k{d}: {item.decode(f'x{d}', d + 1)} "
                 f'for k{d}, x{d} in {a}["M"].items()}}'
             ),
+            size=lambda v, d: (
+                f"3 + sum(1 + 4 * len(k{d}) + {element(f'x{d}', d + 1)} "
+                f"for k{d}, x{d} in {v}.items())"
+            ),
         )
     # A set's wire tag is its element's tag doubled: S -> SS, N -> NS, B -> BS.
     if item.annotation == "str":
@@ -222,6 +276,7 @@ def container_codec(kind: str, item: Codec, label: str, imports: Imports) -> Cod
             lambda v, d: f'{{"SS": list({v})}}',
             lambda a, d: f'set({a}["SS"])',
             is_set=True,
+            size=lambda v, d: f"4 * sum(map(len, {v}))",
         )
     if item.annotation == "bytes":
         imports.add("dyngen_runtime.marshal", "decode_bytes")
@@ -230,6 +285,7 @@ def container_codec(kind: str, item: Codec, label: str, imports: Imports) -> Cod
             lambda v, d: f'{{"BS": list({v})}}',
             lambda a, d: f'{{decode_bytes(x{d}) for x{d} in {a}["BS"]}}',
             is_set=True,
+            size=lambda v, d: f"sum(map(len, {v}))",
         )
     number = "encode_int" if item.annotation == "int" else "encode_decimal"
     parse = "int" if item.annotation == "int" else "Decimal"
@@ -239,4 +295,5 @@ def container_codec(kind: str, item: Codec, label: str, imports: Imports) -> Cod
         lambda v, d: f'{{"NS": [{number}(x{d}, {label}) for x{d} in {v}]}}',
         lambda a, d: f'{{{parse}(x{d}) for x{d} in {a}["NS"]}}',
         is_set=True,
+        size=lambda v, d: f"{NUMBER_BYTES} * len({v})",
     )

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import socket
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -466,3 +467,36 @@ def test_unreachable_sts_is_a_service_error(aws: Path) -> None:
     assert raised.value.code == "ConnectionError"
     assert ROLE_ARN in str(raised.value)
     assert_clean_error(raised.value)
+
+
+def test_connect_with_a_role_signs_the_direct_path_with_it(
+    mocked: Path, moto_server: MotoServer
+) -> None:
+    # STS is moto in process; DynamoDB is moto's HTTP server, reached by the
+    # direct HTTP transport, which must sign with the assumed role's keys.
+    from generated.shop import Customer, Shop
+
+    db = Shop.connect(
+        table_name=f"role-{uuid.uuid4().hex[:8]}",
+        endpoint_url=moto_server.endpoint_url,
+        region_name="us-east-1",
+        role_arn=ROLE_ARN,
+    )
+    assert db._executor.transport == "http"
+    assert db._executor.http is not None
+    seen: list[str] = []
+    real = db._executor.http.request_bytes
+
+    def spy(operation: str, body: bytes, credentials: Any) -> bytes:
+        seen.append(credentials.access_key)
+        return real(operation, body, credentials)
+
+    db._executor.http.request_bytes = spy  # type: ignore[method-assign]
+    db.create_table()
+    stored = db.customers.create(Customer(customer_id="c1", email="a@x", name="A"))
+    assert db.customers.get(customer_id="c1") == stored
+    [role] = issued()
+    assert set(seen) == {role.access_key_id}
+    assert BASE_KEY not in seen
+    db._executor.call("DeleteTable", {"TableName": db.table_name})
+    db.close()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from dyngen_runtime import ConfigurationError
 from dyngen_runtime.executor import Send
+from dyngen_runtime.model import construct_trusted
 
 from generated.shop import Customer, CustomerKey, Shop
 from tests.conftest import Backend
@@ -117,3 +118,26 @@ def test_trusted_reads_skip_validation_and_decode_the_same(
     assert checked.batch_write(puts=stored).failed == []
     assert checked.customers.get(customer_id="c00001") == stored[1]
     assert len(validations) == 1
+
+
+def test_the_trusted_constructor_matches_pydantics() -> None:
+    full = Customer(customer_id="c1", email="a@x", name="A", tags={"t"})
+    built = construct_trusted(Customer, dict(full.__dict__))
+    assert built == full
+    assert built.model_fields_set == set(Customer.model_fields)
+    # Missing fields take their defaults, and only given ones count as set.
+    partial = construct_trusted(Customer, {"customer_id": "c2", "email": "b@x"})
+    reference = Customer.model_construct(customer_id="c2", email="b@x")
+    assert partial.model_dump(exclude={"created_at"}) == reference.model_dump(
+        exclude={"created_at"}
+    )
+    assert (
+        partial.model_fields_set
+        == reference.model_fields_set
+        == {
+            "customer_id",
+            "email",
+        }
+    )
+    # A default factory runs per instance (created_at is now_utc()).
+    assert partial.created_at.tzinfo is not None

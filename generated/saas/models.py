@@ -19,7 +19,7 @@ from dyngen_runtime.marshal import (
     new_ulid,
     now_utc,
 )
-from dyngen_runtime.model import PartialModel
+from dyngen_runtime.model import PartialModel, construct_trusted
 from pydantic import AwareDatetime, Field
 
 require_abi(1, __name__)
@@ -98,7 +98,7 @@ class TenantPartial(PartialModel):
             raise decode_error(cls.__name__, item, error) from None
         if validate:
             return cls.model_validate(values)
-        return cls.model_construct(**values)
+        return construct_trusted(cls, values)
 
 
 class TenantKey(TypedDict):
@@ -214,7 +214,7 @@ class Tenant(EntityModel):
             raise decode_error(cls.__name__, item, error) from None
         if validate:
             return cls.model_validate(values)
-        return cls.model_construct(**values)
+        return construct_trusted(cls, values)
 
 
 UserFieldName = Literal[
@@ -262,7 +262,7 @@ class UserPartial(PartialModel):
             raise decode_error(cls.__name__, item, error) from None
         if validate:
             return cls.model_validate(values)
-        return cls.model_construct(**values)
+        return construct_trusted(cls, values)
 
 
 class UserKey(TypedDict):
@@ -387,7 +387,7 @@ class User(EntityModel):
             raise decode_error(cls.__name__, item, error) from None
         if validate:
             return cls.model_validate(values)
-        return cls.model_construct(**values)
+        return construct_trusted(cls, values)
 
 
 ProjectFieldName = Literal[
@@ -431,7 +431,7 @@ class ProjectPartial(PartialModel):
             raise decode_error(cls.__name__, item, error) from None
         if validate:
             return cls.model_validate(values)
-        return cls.model_construct(**values)
+        return construct_trusted(cls, values)
 
 
 class ProjectKey(TypedDict):
@@ -551,7 +551,7 @@ class Project(EntityModel):
             raise decode_error(cls.__name__, item, error) from None
         if validate:
             return cls.model_validate(values)
-        return cls.model_construct(**values)
+        return construct_trusted(cls, values)
 
 
 TaskFieldName = Literal[
@@ -611,7 +611,7 @@ class TaskPartial(PartialModel):
             raise decode_error(cls.__name__, item, error) from None
         if validate:
             return cls.model_validate(values)
-        return cls.model_construct(**values)
+        return construct_trusted(cls, values)
 
 
 class TaskKey(TypedDict):
@@ -799,4 +799,4 @@ class Task(EntityModel):
             raise decode_error(cls.__name__, item, error) from None
         if validate:
             return cls.model_validate(values)
-        return cls.model_construct(**values)
+        return construct_trusted(cls, values)

@@ -21,7 +21,7 @@ from dyngen_runtime.marshal import (
     new_ulid,
     now_utc,
 )
-from dyngen_runtime.model import PartialModel
+from dyngen_runtime.model import PartialModel, construct_trusted
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 require_abi(1, __name__)
@@ -77,7 +77,7 @@ class CustomerAddress(BaseModel):
             raise decode_error(cls.__name__, item, error) from None
         if validate:
             return cls.model_validate(values)
-        return cls.model_construct(**values)
+        return construct_trusted(cls, values)
 
 
 class OrderLines(BaseModel):
@@ -115,7 +115,7 @@ class OrderLines(BaseModel):
             raise decode_error(cls.__name__, item, error) from None
         if validate:
             return cls.model_validate(values)
-        return cls.model_construct(**values)
+        return construct_trusted(cls, values)
 
 
 CustomerFieldName = Literal[
@@ -175,7 +175,7 @@ class CustomerPartial(PartialModel):
             raise decode_error(cls.__name__, item, error) from None
         if validate:
             return cls.model_validate(values)
-        return cls.model_construct(**values)
+        return construct_trusted(cls, values)
 
 
 class CustomerKey(TypedDict):
@@ -338,7 +338,7 @@ class Customer(EntityModel):
             raise decode_error(cls.__name__, item, error) from None
         if validate:
             return cls.model_validate(values)
-        return cls.model_construct(**values)
+        return construct_trusted(cls, values)
 
 
 OrderFieldName = Literal[
@@ -392,7 +392,7 @@ class OrderPartial(PartialModel):
             raise decode_error(cls.__name__, item, error) from None
         if validate:
             return cls.model_validate(values)
-        return cls.model_construct(**values)
+        return construct_trusted(cls, values)
 
 
 class OrderKey(TypedDict):
@@ -559,4 +559,4 @@ class Order(EntityModel):
             raise decode_error(cls.__name__, item, error) from None
         if validate:
             return cls.model_validate(values)
-        return cls.model_construct(**values)
+        return construct_trusted(cls, values)

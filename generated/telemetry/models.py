@@ -20,7 +20,7 @@ from dyngen_runtime.marshal import (
     encode_json,
     encode_ttl,
 )
-from dyngen_runtime.model import PartialModel
+from dyngen_runtime.model import PartialModel, construct_trusted
 from dyngen_runtime.size import json_size_bound
 from pydantic import AwareDatetime, Field, JsonValue
 
@@ -80,7 +80,7 @@ class SitePartial(PartialModel):
             raise decode_error(cls.__name__, item, error) from None
         if validate:
             return cls.model_validate(values)
-        return cls.model_construct(**values)
+        return construct_trusted(cls, values)
 
 
 class SiteKey(TypedDict):
@@ -169,7 +169,7 @@ class Site(EntityModel):
             raise decode_error(cls.__name__, item, error) from None
         if validate:
             return cls.model_validate(values)
-        return cls.model_construct(**values)
+        return construct_trusted(cls, values)
 
 
 DeviceFieldName = Literal[
@@ -221,7 +221,7 @@ class DevicePartial(PartialModel):
             raise decode_error(cls.__name__, item, error) from None
         if validate:
             return cls.model_validate(values)
-        return cls.model_construct(**values)
+        return construct_trusted(cls, values)
 
 
 class DeviceKey(TypedDict):
@@ -371,7 +371,7 @@ class Device(EntityModel):
             raise decode_error(cls.__name__, item, error) from None
         if validate:
             return cls.model_validate(values)
-        return cls.model_construct(**values)
+        return construct_trusted(cls, values)
 
 
 ReadingFieldName = Literal[
@@ -415,7 +415,7 @@ class ReadingPartial(PartialModel):
             raise decode_error(cls.__name__, item, error) from None
         if validate:
             return cls.model_validate(values)
-        return cls.model_construct(**values)
+        return construct_trusted(cls, values)
 
 
 class ReadingKey(TypedDict):
@@ -559,7 +559,7 @@ class Reading(EntityModel):
             raise decode_error(cls.__name__, item, error) from None
         if validate:
             return cls.model_validate(values)
-        return cls.model_construct(**values)
+        return construct_trusted(cls, values)
 
 
 AlertFieldName = Literal[
@@ -611,7 +611,7 @@ class AlertPartial(PartialModel):
             raise decode_error(cls.__name__, item, error) from None
         if validate:
             return cls.model_validate(values)
-        return cls.model_construct(**values)
+        return construct_trusted(cls, values)
 
 
 class AlertKey(TypedDict):
@@ -753,4 +753,4 @@ class Alert(EntityModel):
             raise decode_error(cls.__name__, item, error) from None
         if validate:
             return cls.model_validate(values)
-        return cls.model_construct(**values)
+        return construct_trusted(cls, values)

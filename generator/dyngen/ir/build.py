@@ -767,6 +767,7 @@ class _ModuleBuilder(_Builder):
             client_imports.add("collections.abc", "Iterator")
         self.models_imports.add(RT, "EntityInfo", "EntityModel", "Item", "require_abi")
         self.models_imports.add(RT + ".marshal", "decode_error")
+        self.models_imports.add(RT + ".model", "construct_trusted")
         self.models_imports.add("typing", "Any", "ClassVar", "Self")
         if self.nested:
             self.models_imports.add("pydantic", "BaseModel", "ConfigDict")

@@ -27,9 +27,11 @@ def check(schema: SchemaInfo) -> Iterator[Finding]:
         if first.name not in expanded or second.name not in expanded:
             continue
         (a_pk, a_sk), (b_pk, b_sk) = expanded[first.name], expanded[second.name]
-        if not sequences_collide(a_pk, b_pk):
-            continue
+        # Sort keys usually differ by a literal prefix, decided at once, while
+        # partition keys are often shared by design: test the sort keys first.
         if a_sk is not None and b_sk is not None and not sequences_collide(a_sk, b_sk):
+            continue
+        if not sequences_collide(a_pk, b_pk):
             continue
         b = second.keys["primary"]
         assert b.pk is not None

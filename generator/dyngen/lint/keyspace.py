@@ -63,6 +63,9 @@ def _intersects(a: Tokens, b: Tokens) -> bool:
     first, second = _literal_prefix(a), _literal_prefix(b)
     if not (first.startswith(second) or second.startswith(first)):
         return False  # the texts differ before any placeholder
+    last, other = _literal_prefix(a[::-1]), _literal_prefix(b[::-1])
+    if not (last.startswith(other) or other.startswith(last)):
+        return False  # the texts differ after the last placeholder
 
     @cache
     def match(i: int, j: int) -> bool:

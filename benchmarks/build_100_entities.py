@@ -1,20 +1,38 @@
-"""Benchmark: `dyngen build` of a generated 100-entity schema, whole process.
+"""Part 5: `dyngen build` of a generated 100-entity schema, whole process.
 
 Prints the median wall time of several runs next to a bare Python start
-measured in the same run, since the machine is shared and noisy:
+measured in the same run (interleaved), since the machine is shared and noisy:
 
-    python benchmarks/build_100_entities.py [--runs 7] [--entities 100]
+    python benchmarks/build_100_entities.py [--runs 7] [--entities 100] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.harness import (
+    ROOT,
+    Contender,
+    Options,
+    PartResult,
+    Target,
+    interleave,
+    print_result,
+    summarise,
+)
+
+PART = "build"
+BARE = "python -c pass"
+BUILD = "dyngen build (whole process)"
 
 
 def schema(entities: int) -> str:
@@ -54,26 +72,20 @@ def schema(entities: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def timed(command: list[str], runs: int) -> list[float]:
-    """Wall times of ``runs`` runs of ``command`` (each must succeed)."""
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
+def _command(command: list[str]) -> Contender:
+    def run() -> None:
         subprocess.run(command, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return times
+
+    return Contender(" ".join(command), run)
 
 
-def main() -> None:
-    """Run the benchmark and print a small table."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--entities", type=int, default=100)
-    args = parser.parse_args()
+def run(options: Options, entities: int = 100) -> PartResult:
+    """Time the build and a bare interpreter start, interleaved."""
+    repeats = options.pick(full=7, quick=3)
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         (root / "schemas").mkdir()
-        (root / "schemas" / "big.yaml").write_text(schema(args.entities))
+        (root / "schemas" / "big.yaml").write_text(schema(entities))
         build = [
             sys.executable,
             "-m",
@@ -83,22 +95,64 @@ def main() -> None:
             "--out",
             str(root / "out"),
         ]
+        # As installed: pip compiles a package's bytecode at install time, but
+        # an editable checkout under PYTHONDONTWRITEBYTECODE (set on some CI
+        # machines) would recompile dyngen's modules from source on every run.
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(ROOT / "generator")],
+            check=True,
+            capture_output=True,
+        )
         subprocess.run(build, check=True, capture_output=True)  # warm the disk cache
         source_lines = sum(
             len(p.read_text().splitlines()) for p in (root / "out").rglob("*.py")
         )
-        bare = timed([sys.executable, "-c", "pass"], args.runs)
-        builds = timed(build, args.runs)
-    median_build = statistics.median(builds)
-    median_bare = statistics.median(bare)
-    print(f"dyngen build, {args.entities} entities -> {source_lines} lines of Python")
-    print(f"{'what':<34}{'median':>10}{'min':>10}")
-    print(f"{'python -c pass':<34}{median_bare:>9.3f}s{min(bare):>9.3f}s")
-    print(
-        f"{'dyngen build (whole process)':<34}{median_build:>9.3f}s{min(builds):>9.3f}s"
+        bare = _command([sys.executable, "-c", "pass"])
+        bare.name = BARE
+        builder = _command(build)
+        builder.name = BUILD
+        builder.note = f"{entities} entities -> {source_lines:,} lines of Python"
+        # The build rewrites nothing when the output is current: start fresh.
+        builder.setup = lambda: shutil.rmtree(root / "out", ignore_errors=True)
+        samples = interleave([bare, builder], repeats, warmup=0, progress=PART)
+    result = summarise(
+        PART,
+        f"dyngen build of a {entities}-entity schema",
+        "One operation: one `dyngen build` process writing the generated package "
+        "(interpreter start included), next to a bare `python -c pass`.",
+        [bare, builder],
+        samples,
+        unit="ms",
+        scale=1e3,
+        metric="wall",
+        kind="time",
+        baseline=BARE,
+        reference=None,
+        quick=options.quick,
+        repeats=repeats,
     )
-    print(f"ratio build / bare interpreter start: {median_build / median_bare:.1f}x")
-    print(f"target: under 1 s wall -> {'met' if median_build < 1.0 else 'NOT met'}")
+    built = samples.get(BUILD)
+    if built:
+        median = statistics.median(s.wall for s in built)
+        result.targets.append(
+            Target("dyngen build under 1 s wall", median, 1.0, median < 1.0, unit=" s")
+        )
+    result.notes.append(
+        "wall time of the whole process, output folder removed before each build; "
+        "dyngen's modules byte-compiled first, as an installed package is"
+    )
+    result.extra["source_lines"] = source_lines
+    return result
+
+
+def main() -> None:
+    """Run the benchmark and print a small table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=None, help="repeats (default 7)")
+    parser.add_argument("--entities", type=int, default=100)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    print_result(run(Options(quick=args.quick, repeats=args.runs), args.entities))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Benchmarks of dyngen against its peers: run ``python benchmarks/run_all.py``."""

@@ -18,6 +18,12 @@ from typing import Any
 
 import pytest
 from dyngen.cli import main
+from dyngen_runtime import tracing
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
+    InMemorySpanExporter,
+)
 
 from tests.backends import ROOT, Dynalite, MotoServer, fake_credentials
 
@@ -179,3 +185,16 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 __all__ = ["ROOT", "Backend", "run_cli"]
+
+
+@pytest.fixture
+def spans() -> Iterator[InMemorySpanExporter]:
+    """Spans finished during the test, from a private SDK tracer provider."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing.set_tracer_provider(provider)
+    tracing.set_tracing(True)
+    yield exporter
+    tracing.set_tracer_provider(None)
+    tracing.set_tracing(True)

@@ -32,12 +32,9 @@ from dyngen_runtime import (
     RetryConfig,
     TransactionFailedError,
     VersionConflictError,
-    tracing,
 )
 from dyngen_runtime.hotkeys import HotKeyConfig
 from dyngen_runtime.metrics import InMemoryMetrics
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
     InMemorySpanExporter,
 )
@@ -147,18 +144,6 @@ def verbose() -> Iterator[Everything]:
     root.removeHandler(handler)
     root.setLevel(levels[0])
     dyngen.setLevel(levels[1])
-
-
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracing.set_tracer_provider(provider)
-    tracing.set_tracing(True)
-    yield exporter
-    tracing.set_tracer_provider(None)
-    tracing.set_tracing(True)
 
 
 @pytest.fixture

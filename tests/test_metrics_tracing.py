@@ -13,7 +13,6 @@ import importlib
 import sys
 import threading
 import tracemalloc
-from collections.abc import Iterator
 from dataclasses import FrozenInstanceError
 from decimal import Decimal
 
@@ -42,7 +41,6 @@ from dyngen_runtime.metrics_prometheus import (
     PrometheusMetrics,
 )
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
     InMemorySpanExporter,
 )
@@ -383,19 +381,6 @@ def test_prometheus_missing_says_what_to_install(
 
 
 # --- tracing -----------------------------------------------------------------
-
-
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    """Spans finished during the test, from a private SDK tracer provider."""
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracing.set_tracer_provider(provider)
-    tracing.set_tracing(True)
-    yield exporter
-    tracing.set_tracer_provider(None)
-    tracing.set_tracing(True)
 
 
 def test_span_name_kind_and_attributes(spans: InMemorySpanExporter) -> None:

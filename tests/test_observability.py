@@ -42,8 +42,7 @@ from dyngen_runtime.metrics import (
 )
 from dyngen_runtime.metrics_prometheus import PrometheusMetrics
 from dyngen_runtime.observe import CAPACITY_OPERATIONS, TRACE, CapacityReport
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
     InMemorySpanExporter,
 )
@@ -609,19 +608,6 @@ def test_prometheus_sink_on_a_private_registry(make: Callable[..., Shop]) -> Non
 
 
 # --- tracing -----------------------------------------------------------------
-
-
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    """Spans finished during the test, from a private SDK tracer provider."""
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracing.set_tracer_provider(provider)
-    tracing.set_tracing(True)
-    yield exporter
-    tracing.set_tracer_provider(None)
-    tracing.set_tracing(True)
 
 
 def attributes(span: ReadableSpan) -> dict[str, Any]:

@@ -23,7 +23,6 @@ from dyngen_runtime.executor import Executor
 from dyngen_runtime.expressions import Placeholders, render_projection
 from dyngen_runtime.model import EntityModel
 from dyngen_runtime.retry import Policy, RetryConfig
-from dyngen_runtime.size import check_item_bounded
 from dyngen_runtime.wire import Item
 
 logger = logging.getLogger("dyngen.batch")
@@ -216,13 +215,7 @@ def batch_write(
     for model in puts:
         item = model.to_item()
         names = model._entity.key_attributes
-        check_item_bounded(
-            item,
-            model.item_size_bound(item),
-            model._entity.name,
-            names[0],
-            names[1] if len(names) > 1 else None,
-        )
+        model.check_item_size(item)
         key = {name: item[name] for name in names}
         requests.append((model, {"PutRequest": {"Item": item}}, _identity(key)))
     for key in deletes:

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Self, TypeVar
 from pydantic import BaseModel, ConfigDict
 from pydantic_core import PydanticUndefined
 
-from dyngen_runtime.size import item_size
+from dyngen_runtime.size import check_item_bounded, item_size
 from dyngen_runtime.table import EntityInfo
 from dyngen_runtime.wire import Item
 
@@ -86,6 +86,19 @@ class EntityModel(BaseModel):
         size is only computed when this bound is over the limit.
         """
         return item_size(item)
+
+    def check_item_size(self, item: Item) -> None:
+        """Refuse what DynamoDB would refuse of ``item = self.to_item()``: over
+        400 KB, or keys too long or empty; the item is walked only when its
+        bound is over a limit."""
+        names = self._entity.key_attributes
+        check_item_bounded(
+            item,
+            self.item_size_bound(item),
+            self._entity.name,
+            names[0],
+            names[1] if len(names) > 1 else None,
+        )
 
     fields: ClassVar[Any]
 

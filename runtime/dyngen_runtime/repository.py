@@ -24,7 +24,6 @@ from dyngen_runtime.executor import Executor
 from dyngen_runtime.expressions import Condition, Placeholders, render_projection
 from dyngen_runtime.model import EntityModel, PartialModel
 from dyngen_runtime.query import QueryRunner
-from dyngen_runtime.size import check_item_bounded
 from dyngen_runtime.ttl import is_expired, live_filter
 from dyngen_runtime.wire import Item
 
@@ -105,9 +104,7 @@ class EntityRepository(Generic[M]):
                     {":version": {"N": str(version)}},
                 )
         item = stored.to_item()
-        check_item_bounded(
-            item, stored.item_size_bound(item), self._entity.name, *self._key_names()
-        )
+        stored.check_item_size(item)
         return _PlannedPut(stored, item, condition, expected)
 
     def _absent(self) -> ConditionParts:
@@ -162,10 +159,6 @@ class EntityRepository(Generic[M]):
                 conflict if write.expected_version is not None else ConditionFailedError
             )
             raise self._conflict(error, cls) from None
-
-    def _key_names(self) -> tuple[str, str | None]:
-        names = self._entity.key_attributes
-        return names[0], names[1] if len(names) > 1 else None
 
     def _read_raw(self, item: Item) -> Item | None:
         key = {name: item[name] for name in self._entity.key_attributes if name in item}

@@ -237,7 +237,9 @@ class Player:
             isinstance(e, dict)
             and isinstance(e.get("operation"), str)
             and isinstance(e.get("request"), dict)
-            and ("response" in e or "error" in e)
+            and (
+                isinstance(e.get("response"), dict) or isinstance(e.get("error"), dict)
+            )
             for e in interactions
         ):
             raise errors.ConfigurationError(
@@ -268,12 +270,12 @@ class Player:
         request = _wire(params)
         key = (operation, _canonical(request))
         with self._lock:
-            self._sent[key] = self._sent.get(key, 0) + 1
+            sent = self._sent[key] = self._sent.get(key, 0) + 1
             queue = self._queues.get(key)
             entry = queue.popleft() if queue else None
         if entry is None:
             raise ReplayMismatchError(
-                self._mismatch(operation, request, key), operation=operation
+                self._mismatch(operation, request, key, sent), operation=operation
             )
         if "error" in entry:
             raise _restore_error(entry["error"], operation)
@@ -288,12 +290,16 @@ class Player:
                 for entry in queue
             ]
 
-    def _mismatch(self, operation: str, request: dict[str, Any], key: Any) -> str:
+    def _mismatch(
+        self, operation: str, request: dict[str, Any], key: Any, sent: int
+    ) -> str:
         recorded = self._recorded.get(key, 0)
         if recorded:
+            # The request itself is known: the scenario sends it more often
+            # than it did when recorded (an extra retry, a repeated read).
             return (
                 f"{self.path}: this {operation} request was recorded {recorded} "
-                f"time(s) and is now sent {self._sent[key]} times"
+                f"time(s) and is now sent {sent} times"
             )
         candidates = self._by_operation.get(operation)
         if not candidates:
@@ -305,6 +311,8 @@ class Player:
                 f"{self.path}: no {operation} request was recorded "
                 f"(the cassette holds: {held or 'nothing'})"
             )
+        # Nearest = fewest differing leaves; on a tie the earliest recorded,
+        # so the message is the same on every run.
         scored = [(_differences(c, request), c) for c in candidates]
         differences, _ = min(scored, key=lambda pair: len(pair[0]))
         shown = "\n  ".join(differences[:_SHOWN_DIFFERENCES])

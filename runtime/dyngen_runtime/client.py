@@ -19,7 +19,7 @@ from dyngen_runtime.batch import BatchWriteResult, batch_write
 from dyngen_runtime.breaker import CircuitBreakerConfig
 from dyngen_runtime.credentials import make_session
 from dyngen_runtime.errors import ConfigurationError, DyngenError
-from dyngen_runtime.executor import Executor
+from dyngen_runtime.executor import BATCH_CONCURRENCY, Executor
 from dyngen_runtime.hotkeys import HotKeyConfig, HotKeyTracker
 from dyngen_runtime.http_transport import HttpTransport
 from dyngen_runtime.memory import in_memory_client
@@ -49,10 +49,6 @@ Transport = Literal["http", "boto3"]
 CONNECT_TIMEOUT = 1.0
 READ_TIMEOUT = 10.0
 MAX_POOL_CONNECTIONS = 50
-# Batch requests in flight per batch_write/batch_get: enough to hide one
-# request's latency behind the next chunk's encoding, few enough not to turn
-# one bulk call into a throttling storm.
-BATCH_CONCURRENCY = 4
 _TABLE_READY_TIMEOUT = 60.0
 
 

@@ -26,6 +26,11 @@ from dyngen_runtime.retry import RetryConfig, call_with_retries, retry_class
 
 _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 
+# Batch requests in flight per batch_write/batch_get: enough to hide one
+# request's latency behind the next chunk's encoding, few enough not to turn
+# one bulk call into a throttling storm.
+BATCH_CONCURRENCY = 4
+
 Send = Callable[[str, dict[str, Any]], dict[str, Any]]
 """Sends one attempt of an operation: the parsed response, or a runtime error."""
 
@@ -44,7 +49,7 @@ class Executor:
         circuit_breaker: CircuitBreakerConfig | None = None,
         http: HttpTransport | None = None,
         observer: Observer | None = None,
-        batch_concurrency: int = 4,
+        batch_concurrency: int = BATCH_CONCURRENCY,
         trusted_reads: bool = False,
     ) -> None:
         if batch_concurrency < 1:

@@ -164,7 +164,9 @@ class Observer:
             return {**params, "ReturnConsumedCapacity": self.capacity_mode}
         return params
 
-    def _keys(self, operation: str, params: dict[str, Any]) -> tuple[Any, Any]:
+    def _keys(
+        self, operation: str, params: dict[str, Any]
+    ) -> tuple[str | None, str | None]:
         """The partition and sort key values a request addresses, if one."""
         key = params.get("Key") or params.get("Item")
         if key is not None and self._pk is not None:

@@ -221,6 +221,64 @@ def test_used_up_and_unknown_requests_say_so(tmp_path: Path) -> None:
         player.send("Query", {"TableName": "shop"})
 
 
+def test_the_nearest_request_is_the_one_with_fewest_differences(
+    tmp_path: Path,
+) -> None:
+    far = ("Query", {"TableName": "other", "Limit": 10, "Select": "COUNT"})
+    near = ("Query", {"TableName": "shop", "Limit": 25, "ScanIndexForward": False})
+    path = tmp_path / "c.json"
+    record(path, far, near, send=Canned({}, {}))
+    with pytest.raises(ReplayMismatchError) as raised:
+        Player.load(path).send("Query", {"TableName": "shop", "ScanIndexForward": True})
+    assert str(raised.value).splitlines()[1:] == [
+        "  Limit: recorded 25, missing",
+        "  ScanIndexForward: recorded False, sent True (operation=Query)",
+    ]
+
+
+def test_long_values_are_cut_and_only_five_differences_are_listed(
+    tmp_path: Path,
+) -> None:
+    recorded = {f"k{n}": "x" * 100 for n in range(7)}
+    path = tmp_path / "c.json"
+    record(path, ("PutItem", recorded), send=Canned({}))
+    with pytest.raises(ReplayMismatchError) as raised:
+        Player.load(path).send("PutItem", dict.fromkeys(recorded, "y"))
+    lines = str(raised.value).splitlines()
+    assert lines[0].endswith("the nearest differs in 7 place(s):")
+    assert lines[1] == f"  k0: recorded '{'x' * 56}..., sent 'y'"
+    assert len(lines[1].split(": recorded ")[1].split(", sent")[0]) == 60
+    assert [line.split(":")[0] for line in lines[1:6]] == [f"  k{n}" for n in range(5)]
+    assert lines[6] == "  ... and 2 more (operation=PutItem)"
+
+
+def test_an_empty_cassette_says_it_holds_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    record(path, send=Canned())
+    with pytest.raises(ReplayMismatchError, match=r"holds: nothing"):
+        Player.load(path).send(*GET)
+
+
+def test_a_failed_save_keeps_the_previous_cassette(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "c.json"
+    record(path, GET, send=Canned({"Item": {"n": {"N": "1"}}}))
+    before = path.read_bytes()
+    recorder = Recorder(path, "shop")
+    recorder.around(Canned({"Item": {"n": {"N": "2"}}}))(*GET)
+
+    def refuse(source: object, target: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("dyngen_runtime.cassette.os.replace", refuse)
+    with pytest.raises(OSError, match="disk full"):
+        recorder.save()
+    # Readers never see a half-written cassette, and no temporary file remains.
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["c.json"]
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -232,6 +290,11 @@ def test_used_up_and_unknown_requests_say_so(tmp_path: Path) -> None:
             '{"format": "dyngen-cassette", "version": 1, "interactions": [{}]}',
             "every interaction needs an operation",
         ),
+        (
+            '{"format": "dyngen-cassette", "version": 1, "interactions": '
+            '[{"operation": "GetItem", "request": {}, "response": []}]}',
+            "every interaction needs an operation",
+        ),
     ],
 )
 def test_an_unusable_cassette_is_a_configuration_error_naming_it(
@@ -240,9 +303,10 @@ def test_an_unusable_cassette_is_a_configuration_error_naming_it(
     path = tmp_path / "bad.json"
     if content is not None:
         path.write_text(content)
-    with pytest.raises(ConfigurationError, match=message) as raised:
-        Shop.replay(path)
-    assert str(path) in str(raised.value)
+    for load in (Player.load, Shop.replay):
+        with pytest.raises(ConfigurationError, match=message) as raised:
+            load(path)
+        assert str(path) in str(raised.value)
 
 
 def test_recording_twice_gives_identical_bytes(tmp_path: Path) -> None:
@@ -279,49 +343,60 @@ def customer(n: int) -> Customer:
 
 
 def scenario(db: Shop) -> list[Any]:
-    """Items, pagination, batches, transactions, a parallel scan: what each gave."""
+    """Every kind of call, faults absorbed by retries: what each returned or raised."""
     seen: list[Any] = []
+    db.create_table()
     seen.append(db.customers.create(customer(1)))
     seen.append(db.customers.get(customer_id="c1"))
-    try:
+    with pytest.raises(ConditionFailedError) as conflict:
         db.customers.create(customer(1))
-    except ConditionFailedError as error:
-        seen.append(("conflict", type(error).__name__, error.code))
+    seen.append(("conflict", type(conflict.value).__name__, conflict.value.code))
+    updated = db.customers.update(customer_id="c1").set(name="Ann").add(order_count=2)
+    seen.append(updated.execute())
+    with pytest.raises(ConditionFailedError) as stale:
+        db.customers.update(customer_id="c1").set(name="Stale").if_version(1).execute()
+    seen.append(("stale", type(stale.value).__name__, stale.value.code))
+    current = db.customers.get(customer_id="c1", consistent=True)
+    assert current is not None
+    seen.append(db.customers.put(current.model_copy(update={"email": "ann@x"})))
     for n in range(12):
         seen.append(db.orders.create(order(n)))
+    seen.append(db.orders.delete(customer_id="c1", placed_at=PLACED, order_id="o011"))
     cursor: str | None = None
+    pages = 0
     while True:
-        page = db.orders.for_customer("c1", limit=5, cursor=cursor)
+        page = db.orders.for_customer("c1", limit=4, cursor=cursor)
         seen.append((page.items, page.cursor))
+        pages += 1
         if page.cursor is None:
             break
         cursor = page.cursor
+    assert pages >= 3
     seen.append(list(db.orders.iter_for_customer("c1")))
     written = db.batch_write(puts=[customer(n) for n in range(2, 62)])
     seen.append((written.succeeded, [f.reason for f in written.failed]))
     read = db.customers.batch_get([CustomerKey(customer_id=f"c{n}") for n in range(70)])
     seen.append((read.items, read.missing, read.unprocessed))
-    try:
+    with pytest.raises(TransactionFailedError) as cancelled:
         db.transaction("tx-fails", lambda tx: [tx.customers.create(customer(1))])
-    except TransactionFailedError as error:
-        seen.append(("cancelled", [r.code for r in error.reasons]))
+    reasons = [r.code for r in cancelled.value.reasons]
+    seen.append(("cancelled", cancelled.value.code, reasons))
     db.transaction("tx-commits", lambda tx: [tx.orders.create(order(99))])
     seen.append(db.orders.get(customer_id="c1", placed_at=PLACED, order_id="o099"))
     seen.append(sorted(c.customer_id for c in db.customers.scan(segments=3)))
     return seen
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def recorded(
-    moto_server: MotoServer, tmp_path: Path
+    moto_server: MotoServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Path, list[Any], FaultProxy]]:
+    """The scenario recorded once through the fault proxy, for every test here."""
     table = f"cassette-{uuid.uuid4().hex[:10]}"
-    direct = Shop.connect(table_name=table, endpoint_url=moto_server.endpoint_url)
-    direct.create_table()
     proxy = FaultProxy(moto_server.port, seed=11)
     proxy.faults = Faults(throttle=0.08, server_error=0.05, partial_batch=0.5)
     proxy.start()
-    path = tmp_path / "scenario.json"
+    path = tmp_path_factory.mktemp("cassette") / "scenario.json"
     db = Shop.connect(
         table_name=table, endpoint_url=proxy.endpoint_url, retry=NO_SLEEP, record=path
     )
@@ -331,8 +406,8 @@ def recorded(
         db.close()
         proxy.stop()
     yield path, results, proxy
-    direct._executor.call("DeleteTable", {"TableName": table})
-    direct.close()
+    with Shop.connect(table_name=table, endpoint_url=moto_server.endpoint_url) as gone:
+        gone._executor.call("DeleteTable", {"TableName": table})
 
 
 def test_a_recorded_scenario_with_faults_replays_identically(
@@ -349,11 +424,12 @@ def test_a_recorded_scenario_with_faults_replays_identically(
     assert any(
         e.get("response", {}).get("UnprocessedItems") for e in document["interactions"]
     )
-    replayed = Shop.replay(path)
-    assert scenario(replayed) == results
-    assert replayed._player is not None
-    assert replayed._player.unplayed() == []
-    replayed.close()
+    # Replayed twice: the cassette is read-only, every replay starts afresh.
+    for _ in range(2):
+        with Shop.replay(path, retry=NO_SLEEP) as replayed:
+            assert scenario(replayed) == results
+            assert replayed._player is not None
+            assert replayed._player.unplayed() == []
 
 
 def test_replay_of_a_changed_scenario_names_the_change(
@@ -361,9 +437,14 @@ def test_replay_of_a_changed_scenario_names_the_change(
 ) -> None:
     path, _, _ = recorded
     replayed = Shop.replay(path)
+    replayed.create_table()
     with pytest.raises(ReplayMismatchError) as raised:
         replayed.customers.create(customer(1).model_copy(update={"name": "Other"}))
-    assert "Item.name.S: recorded 'C1', sent 'Other'" in str(raised.value)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: no recorded PutItem request matches;")
+    assert "\n  Item.name.S: recorded 'C1', sent 'Other'" in message
+    # Nothing else of the request differs from the recorded create.
+    assert "differs in 1 place(s)" in message
 
 
 def test_replay_sends_nothing_over_the_network(tmp_path: Path) -> None:
@@ -380,15 +461,61 @@ def test_replay_sends_nothing_over_the_network(tmp_path: Path) -> None:
     assert replayed.customers.get(customer_id="c1") == stored
 
 
-def test_a_cassette_records_no_metadata(tmp_path: Path) -> None:
-    # boto3 responses carry ResponseMetadata (request ids, HTTP headers).
+def test_a_cassette_holds_no_metadata_or_secrets(
+    moto_server: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Canary credentials; the boto3 transport's responses carry
+    # ResponseMetadata (request ids, HTTP headers), which must be dropped.
+    canaries = ("AKIDCASSETTECANARY01", "cassette-secret-canary", "cassette-token")
+    for name, value in zip(
+        ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"),
+        canaries,
+        strict=True,
+    ):
+        monkeypatch.setenv(name, value)
+    table = f"cassette-{uuid.uuid4().hex[:10]}"
     path = tmp_path / "c.json"
-    db = Shop.in_memory(record=path)
-    db.customers.create(customer(1))
-    db.close()
-    text = path.read_text()
-    assert "ResponseMetadata" not in text
-    assert "HTTPHeaders" not in text
+
+    def calls(db: Shop) -> list[Any]:
+        db.create_table()
+        seen: list[Any] = [db.customers.create(customer(1))]
+        try:
+            db.customers.create(customer(1))
+        except ConditionFailedError as error:
+            seen.append((type(error).__name__, error.code, error.raw_item))
+        seen.append(db.customers.get(customer_id="c1"))
+        db._executor.call("DeleteTable", {"TableName": table})
+        return seen
+
+    with Shop.connect(
+        table_name=table,
+        endpoint_url=moto_server.endpoint_url,
+        transport="boto3",
+        record=path,
+    ) as db:
+        results = calls(db)
+    text = path.read_text(encoding="utf-8")
+    for secret in (
+        *canaries,
+        "ResponseMetadata",
+        "HTTPHeaders",
+        "RequestId",
+        "Authorization",
+        "X-Amz-Security-Token",
+        "X-Amz-Date",
+        "Signature",
+        "Credential",
+    ):
+        assert secret.lower() not in text.lower(), secret
+    document = json.loads(text)
+    assert [e["operation"] for e in document["interactions"]][:2] == [
+        "CreateTable",
+        "DescribeTable",
+    ]
+    # botocore's datetimes (CreationDateTime) are kept as the wire's epoch
+    # seconds, and the cassette replays on a client with no network.
+    with Shop.replay(path) as replayed:
+        assert calls(replayed) == results
 
 
 def test_service_errors_without_a_known_class_replay_as_service_errors(

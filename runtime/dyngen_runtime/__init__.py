@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from dyngen_runtime.batch import BatchFailure, BatchGetResult, BatchWriteResult
     from dyngen_runtime.breaker import CircuitBreakerConfig
+    from dyngen_runtime.cassette import ReplayMismatchError
     from dyngen_runtime.client import (
         TableClient,
     )
@@ -51,9 +52,12 @@ if TYPE_CHECKING:
         Condition,
         FieldRef,
     )
+    from dyngen_runtime.hotkeys import HotKeyConfig
+    from dyngen_runtime.metrics import InMemoryMetrics, NullMetrics
     from dyngen_runtime.model import (
         EntityModel,
     )
+    from dyngen_runtime.observe import CapacityReport
     from dyngen_runtime.query import (
         Page,
     )
@@ -76,6 +80,11 @@ if TYPE_CHECKING:
 # reading ABI_VERSION) does not load boto3 and the client machinery.
 _EXPORTS: dict[str, str] = {
     "CircuitBreakerConfig": "dyngen_runtime.breaker",
+    "CapacityReport": "dyngen_runtime.observe",
+    "HotKeyConfig": "dyngen_runtime.hotkeys",
+    "InMemoryMetrics": "dyngen_runtime.metrics",
+    "NullMetrics": "dyngen_runtime.metrics",
+    "ReplayMismatchError": "dyngen_runtime.cassette",
     "item_size": "dyngen_runtime.size",
     "BatchFailure": "dyngen_runtime.batch",
     "BatchGetResult": "dyngen_runtime.batch",
@@ -157,6 +166,7 @@ __all__ = [
     "BatchFailure",
     "BatchGetResult",
     "BatchWriteResult",
+    "CapacityReport",
     "CircuitBreakerConfig",
     "CircuitOpenError",
     "Condition",
@@ -168,7 +178,9 @@ __all__ = [
     "EntityRepository",
     "ExpressionError",
     "FieldRef",
+    "HotKeyConfig",
     "IdempotencyError",
+    "InMemoryMetrics",
     "IndexSchema",
     "Item",
     "ItemCollectionSizeLimitError",
@@ -176,8 +188,10 @@ __all__ = [
     "ItemSizeExceededError",
     "KeyTooLongError",
     "NotUniqueError",
+    "NullMetrics",
     "Page",
     "Policy",
+    "ReplayMismatchError",
     "RetriesExhaustedError",
     "RetryConfig",
     "RetryEvent",

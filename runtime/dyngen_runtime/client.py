@@ -9,7 +9,7 @@ import urllib.parse
 import urllib.request
 import weakref
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Self
 
 import boto3
 from botocore.config import Config
@@ -17,6 +17,7 @@ from botocore.httpsession import get_cert_path
 
 from dyngen_runtime.batch import BatchWriteResult, batch_write
 from dyngen_runtime.breaker import CircuitBreakerConfig
+from dyngen_runtime.cassette import Player, Recorder
 from dyngen_runtime.credentials import make_session
 from dyngen_runtime.errors import ConfigurationError, DyngenError
 from dyngen_runtime.executor import BATCH_CONCURRENCY, Executor
@@ -34,9 +35,6 @@ from dyngen_runtime.observe import (
 from dyngen_runtime.retry import RetryConfig
 from dyngen_runtime.table import TableSchema
 from dyngen_runtime.wire import Item
-
-if TYPE_CHECKING:
-    from dyngen_runtime.cassette import Player
 
 logger = logging.getLogger("dyngen.client")
 
@@ -292,8 +290,6 @@ class TableClient:
         nearest recorded request. Recorded throttling and 5xx answers replay
         too; the default retry policy here does not sleep between attempts.
         """
-        from dyngen_runtime.cassette import Player
-
         player = Player.load(path)
         secret = (
             cursor_secret.encode() if isinstance(cursor_secret, str) else cursor_secret
@@ -338,8 +334,6 @@ class TableClient:
     @classmethod
     def _with(cls, executor: Executor, record: str | os.PathLike[str] | None) -> Self:
         if record is not None:
-            from dyngen_runtime.cassette import Recorder
-
             recorder = Recorder(record, executor.table_name)
             executor.intercept(recorder.around)
             executor.clock = recorder.clock(executor.clock)

@@ -29,8 +29,9 @@ from tests.backends import ROOT, Dynalite, MotoServer, fake_credentials
 
 fake_credentials()
 
-BACKENDS = ("moto", "dynalite")
-#: Backends the closing summary counts (moto's HTTP server runs transactions).
+#: Every DynamoDB test runs on each: moto in process (through boto3's client),
+#: dynalite and moto's server over HTTP (through the direct HTTP transport).
+BACKENDS = ("moto", "dynalite", "moto-server")
 SUMMARY = ("moto-server", "moto", "dynalite")
 _results: Counter[tuple[str, str]] = Counter()
 
@@ -56,24 +57,29 @@ def moto_server() -> Iterator[MotoServer]:
 class Backend:
     """Makes clients of a generated table class on one backend."""
 
-    def __init__(self, name: str, dynalite: Dynalite | None) -> None:
+    def __init__(self, name: str, server: Dynalite | MotoServer | None) -> None:
         self.name = name
-        self._dynalite = dynalite
+        self._server = server
         self._clients: list[Any] = []
 
     @property
     def endpoint_url(self) -> str | None:
-        """The HTTP endpoint (dynalite), or None for in-process moto."""
-        return self._dynalite.endpoint_url if self._dynalite else None
+        """The HTTP endpoint, or None for in-process moto."""
+        return self._server.endpoint_url if self._server else None
+
+    @property
+    def is_moto(self) -> bool:
+        """moto in process or its server: the same DynamoDB model, same gaps."""
+        return self.name.startswith("moto")
 
     def client(self, table_class: Any) -> Any:
         """A connected client on a fresh, empty table of ``table_class``."""
-        if self._dynalite is None:
+        if self._server is None:
             db = table_class.in_memory()
         else:
             db = table_class.connect(
                 table_name=f"test-{uuid.uuid4().hex[:12]}",
-                endpoint_url=self._dynalite.endpoint_url,
+                endpoint_url=self._server.endpoint_url,
                 region_name="us-east-1",
             )
             db.create_table()
@@ -81,19 +87,21 @@ class Backend:
         return db
 
     def close(self) -> None:
-        """Delete dynalite tables and close every client made."""
+        """Delete server-side tables and close every client made."""
         for db in self._clients:
-            if self._dynalite is not None:
+            if self._server is not None:
                 db._executor.call("DeleteTable", {"TableName": db.table_name})
             db.close()
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
-    """Each test using this runs on moto (in process) and dynalite (HTTP)."""
-    server = (
-        request.getfixturevalue("dynalite") if request.param == "dynalite" else None
-    )
+    """Each test using this runs on every backend in ``BACKENDS``."""
+    server: Dynalite | MotoServer | None = None
+    if request.param == "dynalite":
+        server = request.getfixturevalue("dynalite")
+    elif request.param == "moto-server":
+        server = request.getfixturevalue("moto_server")
     made = Backend(request.param, server)
     yield made
     made.close()

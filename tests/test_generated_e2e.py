@@ -150,7 +150,7 @@ def drive_entity(
                 model,
                 name,
                 updated,
-                moto=backend.name == "moto",
+                moto=backend.is_moto,
             )
         assert any(
             key_of(found) == key for found in repository.scan(include_expired=True)
@@ -159,7 +159,7 @@ def drive_entity(
         assert got.items == [updated]
         result = db.batch_write(puts=[updated])
         assert result.failed == []
-        if backend.name == "moto":
+        if backend.is_moto:
             name = attr(db, repository)
             db.transaction("e2e", lambda tx: [getattr(tx, name).delete(**key)])
             db.transaction("e2e-2", lambda tx: [getattr(tx, name).create(updated)])

@@ -125,7 +125,7 @@ def test_put_replaces_only_the_version_that_was_read(
     assert second.version == 2
     with pytest.raises(VersionConflictError) as raised:
         shop.customers.put(first.model_copy(update={"name": "stale"}))
-    if backend.name == "moto":
+    if backend.is_moto:
         # DynamoDB returns the current item (ReturnValuesOnConditionCheckFailure).
         assert raised.value.item == second
     else:

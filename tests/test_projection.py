@@ -104,7 +104,7 @@ def test_query_projection_on_a_keys_only_global_index(shop: Shop) -> None:
 def test_query_projection_on_a_local_index(backend: Backend, shop: Shop) -> None:
     from generated.shop import OrderStatus
 
-    if backend.name == "moto":
+    if backend.is_moto:
         pytest.skip(
             "moto ignores Select=ALL_ATTRIBUTES on a local index and returns only its "
             "projected attributes; DynamoDB (and dynalite) fetch the rest from the table"

@@ -205,7 +205,7 @@ def test_sharded_index_fans_out_and_merges(shop: Shop) -> None:
 
 
 def test_local_index_query_and_fixed_filter(backend: Backend, shop: Shop) -> None:
-    if backend.name == "moto":
+    if backend.is_moto:
         pytest.skip(
             "moto ignores Select=ALL_ATTRIBUTES on a local index and returns only the "
             "projected attributes; DynamoDB (and dynalite) fetch the rest from the table"

@@ -67,6 +67,20 @@ def _expect(name: str, got: int, wanted: int) -> int:
 # ----------------------------------------------------------------- makers
 
 
+def _read_by_100(
+    batch_get_item: Callable[..., Any], table: str, keys: list[Any], n: int
+) -> int:
+    """Items read for the first ``n`` keys, 100 a request, unprocessed retried."""
+    got = 0
+    for start in range(0, n, 100):
+        request: dict[str, Any] = {table: {"Keys": keys[start : min(n, start + 100)]}}
+        while request:
+            response = batch_get_item(RequestItems=request)
+            got += len(response["Responses"].get(table, []))
+            request = response.get("UnprocessedKeys") or {}
+    return got
+
+
 def make_batch_writer(endpoint: str, table: str, total: int) -> Bulk:
     """boto3's Table.batch_writer() and the resource's batch_get_item."""
     import boto3
@@ -86,15 +100,7 @@ def make_batch_writer(endpoint: str, table: str, total: int) -> Bulk:
         return None
 
     def read(n: int) -> int:
-        got = 0
-        for start in range(0, n, 100):
-            request: dict[str, Any] = {
-                table: {"Keys": keys[start : min(n, start + 100)]}
-            }
-            while request:
-                response = resource.batch_get_item(RequestItems=request)
-                got += len(response["Responses"].get(table, []))
-                request = response.get("UnprocessedKeys") or {}
+        got = _read_by_100(resource.batch_get_item, table, keys, n)
         return _expect(BATCH_WRITER, got, n)
 
     return Bulk(
@@ -130,15 +136,7 @@ def make_client_loop(endpoint: str, table: str, total: int) -> Bulk:
         return None
 
     def read(n: int) -> int:
-        got = 0
-        for start in range(0, n, 100):
-            request: dict[str, Any] = {
-                table: {"Keys": keys[start : min(n, start + 100)]}
-            }
-            while request:
-                response = client.batch_get_item(RequestItems=request)
-                got += len(response["Responses"].get(table, []))
-                request = response.get("UnprocessedKeys") or {}
+        got = _read_by_100(client.batch_get_item, table, keys, n)
         return _expect("boto3 client", got, n)
 
     return Bulk(

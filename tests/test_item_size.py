@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -76,6 +77,93 @@ def test_the_runtime_refuses_oversized_items_before_any_request(shop: Shop) -> N
     with pytest.raises(KeyTooLongError, match="partition key PK is 2049 bytes"):
         shop.customers.create(Customer(customer_id="x" * 2040, email="a@x", name="n"))
     assert calls == []
+
+
+def padded_customer(size: int) -> Customer:
+    """A customer whose item is exactly ``size`` bytes (ASCII name padding)."""
+    base = Customer(customer_id="c1", email="a@x", name="")
+    pad = size - item_size(base.to_item())
+    return base.model_copy(update={"name": "x" * pad})
+
+
+def test_the_checked_encoding_is_exact_at_the_limit() -> None:
+    # The bound is past 400 KB for both, so the exact walk decides: DynamoDB
+    # takes exactly 409,600 bytes and refuses one more.
+    at_limit = padded_customer(MAX_ITEM_BYTES)
+    assert item_size(at_limit.to_checked_item()) == MAX_ITEM_BYTES
+    with pytest.raises(ItemSizeExceededError, match="item is 409601 bytes"):
+        padded_customer(MAX_ITEM_BYTES + 1).to_checked_item()
+    # Wide text is counted by its UTF-8 bytes, not its characters.
+    wide = Customer(customer_id="c1", email="a@x", name="\U0001f600" * 102_390)
+    with pytest.raises(ItemSizeExceededError, match="name \\(409560 B\\)"):
+        wide.to_checked_item()
+
+
+def test_every_write_path_refuses_before_any_request(shop: Shop) -> None:
+    calls: list[str] = []
+
+    def counting(send: Send) -> Send:
+        def wrapped(operation: str, params: dict[str, Any]) -> dict[str, Any]:
+            calls.append(operation)
+            return send(operation, params)
+
+        return wrapped
+
+    shop._executor.intercept(counting)
+    small = Customer(customer_id="c0", email="a@x", name="n")
+    big = padded_customer(MAX_ITEM_BYTES + 1)  # 1 more once stored as version 1
+    # A guarded set and a nested model carry the excess on the other paths.
+    tagged = small.model_copy(
+        update={"tags": {"t" * 1000 + str(i) for i in range(410)}}
+    )
+    with pytest.raises(ItemSizeExceededError, match="largest attributes: tags"):
+        shop.customers.put(tagged)
+    with pytest.raises(
+        ItemSizeExceededError, match=r"Customer: item is 40960[12] bytes"
+    ):
+        shop.batch_write(
+            puts=[small, small.model_copy(update={"customer_id": "c2"}), big]
+        )
+    with pytest.raises(
+        ItemSizeExceededError, match=r"Customer: item is 40960[12] bytes"
+    ):
+        shop.transaction(
+            "t-1", lambda tx: [tx.customers.create(small), tx.customers.put(big)]
+        )
+    with pytest.raises(KeyTooLongError, match="partition key PK is 2049 bytes"):
+        shop.batch_write(puts=[Customer(customer_id="x" * 2040, email="a@x", name="n")])
+    assert calls == []
+
+
+PLAIN_KEYS = """
+dyngen: 1
+table: {name: plain, pk: id, sk: blob}
+entities:
+  Thing:
+    attributes:
+      id: str
+      blob: bytes
+      note: {type: str, required: false}
+"""
+
+
+def test_plain_attribute_keys_are_checked_for_length_and_emptiness(
+    build_schema: Callable[[str], Any],
+) -> None:
+    module = build_schema(PLAIN_KEYS)
+    thing = module.Thing(id="a" * 512, blob=b"b" * 1024, note="n")
+    assert thing.to_checked_item() == thing.to_item()  # at both limits
+    # 2,048 bytes of 2-byte characters: within the limit though 1,024 characters.
+    wide = thing.model_copy(update={"id": "\u00e9" * 1024})
+    assert wide.to_checked_item()["id"] == {"S": "\u00e9" * 1024}
+    with pytest.raises(KeyTooLongError, match="partition key id is 2050 bytes"):
+        thing.model_copy(update={"id": "\u00e9" * 1025}).to_checked_item()
+    with pytest.raises(KeyTooLongError, match="sort key blob is 1025 bytes"):
+        thing.model_copy(update={"blob": b"b" * 1025}).to_checked_item()
+    with pytest.raises(ValidationError, match="partition key id is empty"):
+        thing.model_copy(update={"id": ""}).to_checked_item()
+    with pytest.raises(ValidationError, match="sort key blob is empty"):
+        thing.model_copy(update={"blob": b""}).to_checked_item()
 
 
 def test_unknown_types_are_refused() -> None:

@@ -20,6 +20,7 @@ from dyngen_runtime.marshal import (
     now_utc,
 )
 from dyngen_runtime.model import PartialModel, construct_trusted
+from dyngen_runtime.size import MAX_ITEM_BYTES, check_item
 from pydantic import AwareDatetime, Field
 
 require_abi(1, __name__)
@@ -182,18 +183,34 @@ class Tenant(EntityModel):
         item["GSI1SK"] = {"S": "TENANT"}
         return item
 
-    def item_size_bound(self, item: Item) -> int:
-        """At least ``item_size(item)`` for ``item = self.to_item()``, without a walk."""
-        return 116 + 4 * (
-            len(item["PK"]["S"])
-            + len(item["SK"]["S"])
-            + (len(item["GSI1PK"]["S"]) if "GSI1PK" in item else 0)
-            + (len(item["GSI1SK"]["S"]) if "GSI1SK" in item else 0)
-            + len(self.tenant_id)
-            + len(self.name)
-            + len(self.domain)
-            + len(self.plan.value)
-        )
+    def to_checked_item(self) -> Item:
+        """``to_item()``, refused where DynamoDB would refuse it (see ``check_item``).
+
+        The size is bounded from the field values while encoding; the item is
+        walked exactly only when the bound is past 400 KB or a key may be too long.
+        """
+        pk = "TENANT#" + key_str(self.tenant_id, "", "Tenant.tenant_id")
+        sk = "TENANT"
+        name_ = self.name
+        domain_ = self.domain
+        item: Item = {
+            "PK": {"S": pk},
+            "SK": {"S": sk},
+            "_type": {"S": "Tenant"},
+            "tenant_id": {"S": self.tenant_id},
+            "name": {"S": name_},
+            "domain": {"S": domain_},
+            "plan": {"S": self.plan.value},
+            "created_at": {"S": encode_datetime(self.created_at, "Tenant.created_at")},
+            "version": {"N": str(self.version)},
+        }
+        bound = 138 + 4 * (2 * len(pk) + len(name_) + len(domain_))
+        index_key_0 = "DOMAIN#" + key_str(self.domain, "", "Tenant.domain")
+        item["GSI1PK"] = {"S": index_key_0}
+        item["GSI1SK"] = {"S": "TENANT"}
+        if bound > MAX_ITEM_BYTES - 4 * len(index_key_0) or len(pk) > 512:
+            check_item(item, "Tenant", "PK", "SK")
+        return item
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:
@@ -352,19 +369,42 @@ class User(EntityModel):
         item["GSI1SK"] = {"S": "USER"}
         return item
 
-    def item_size_bound(self, item: Item) -> int:
-        """At least ``item_size(item)`` for ``item = self.to_item()``, without a walk."""
-        return 123 + 4 * (
-            len(item["PK"]["S"])
-            + len(item["SK"]["S"])
-            + (len(item["GSI1PK"]["S"]) if "GSI1PK" in item else 0)
-            + (len(item["GSI1SK"]["S"]) if "GSI1SK" in item else 0)
-            + len(self.tenant_id)
-            + len(self.user_id)
-            + len(self.email)
-            + len(self.name)
-            + len(self.role.value)
-        )
+    def to_checked_item(self) -> Item:
+        """``to_item()``, refused where DynamoDB would refuse it (see ``check_item``).
+
+        The size is bounded from the field values while encoding; the item is
+        walked exactly only when the bound is past 400 KB or a key may be too long.
+        """
+        pk = "TENANT#" + key_str(self.tenant_id, "", "User.tenant_id")
+        sk = "USER#" + key_str(self.user_id, "", "User.user_id")
+        email_ = self.email
+        name_ = self.name
+        item: Item = {
+            "PK": {"S": pk},
+            "SK": {"S": sk},
+            "_type": {"S": "User"},
+            "tenant_id": {"S": self.tenant_id},
+            "user_id": {"S": self.user_id},
+            "email": {"S": email_},
+            "name": {"S": name_},
+            "role": {"S": self.role.value},
+            "version": {"N": str(self.version)},
+        }
+        bound = 133 + 4 * (2 * len(pk) + 2 * len(sk) + len(email_) + len(name_))
+        if self.last_login_at is not None:
+            item["last_login_at"] = {
+                "S": encode_datetime(self.last_login_at, "User.last_login_at")
+            }
+        index_key_0 = "EMAIL#" + key_str(self.email, "", "User.email")
+        item["GSI1PK"] = {"S": index_key_0}
+        item["GSI1SK"] = {"S": "USER"}
+        if (
+            bound > MAX_ITEM_BYTES - 4 * len(index_key_0)
+            or len(pk) > 512
+            or len(sk) > 256
+        ):
+            check_item(item, "User", "PK", "SK")
+        return item
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:
@@ -519,18 +559,37 @@ class Project(EntityModel):
         item["GSI1SK"] = {"S": "PROJECT"}
         return item
 
-    def item_size_bound(self, item: Item) -> int:
-        """At least ``item_size(item)`` for ``item = self.to_item()``, without a walk."""
-        return 123 + 4 * (
-            len(item["PK"]["S"])
-            + len(item["SK"]["S"])
-            + (len(item["GSI1PK"]["S"]) if "GSI1PK" in item else 0)
-            + (len(item["GSI1SK"]["S"]) if "GSI1SK" in item else 0)
-            + len(self.tenant_id)
-            + len(self.project_id)
-            + len(self.name)
-            + len(self.status.value)
-        )
+    def to_checked_item(self) -> Item:
+        """``to_item()``, refused where DynamoDB would refuse it (see ``check_item``).
+
+        The size is bounded from the field values while encoding; the item is
+        walked exactly only when the bound is past 400 KB or a key may be too long.
+        """
+        pk = "TENANT#" + key_str(self.tenant_id, "", "Project.tenant_id")
+        sk = "PROJECT#" + key_str(self.project_id, "", "Project.project_id")
+        name_ = self.name
+        item: Item = {
+            "PK": {"S": pk},
+            "SK": {"S": sk},
+            "_type": {"S": "Project"},
+            "tenant_id": {"S": self.tenant_id},
+            "project_id": {"S": self.project_id},
+            "name": {"S": name_},
+            "status": {"S": self.status.value},
+            "created_at": {"S": encode_datetime(self.created_at, "Project.created_at")},
+            "version": {"N": str(self.version)},
+        }
+        bound = 138 + 4 * (2 * len(pk) + 2 * len(sk) + len(name_))
+        index_key_0 = "PROJECT#" + key_str(self.project_id, "", "Project.project_id")
+        item["GSI1PK"] = {"S": index_key_0}
+        item["GSI1SK"] = {"S": "PROJECT"}
+        if (
+            bound > MAX_ITEM_BYTES - 4 * len(index_key_0)
+            or len(pk) > 512
+            or len(sk) > 256
+        ):
+            check_item(item, "Project", "PK", "SK")
+        return item
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:
@@ -748,28 +807,77 @@ class Task(EntityModel):
             }
         return item
 
-    def item_size_bound(self, item: Item) -> int:
-        """At least ``item_size(item)`` for ``item = self.to_item()``, without a walk."""
-        return (
-            172
-            + 4
-            * (
-                len(item["PK"]["S"])
-                + len(item["SK"]["S"])
-                + (len(item["GSI1PK"]["S"]) if "GSI1PK" in item else 0)
-                + (len(item["GSI1SK"]["S"]) if "GSI1SK" in item else 0)
-                + (len(item["GSI2PK"]["S"]) if "GSI2PK" in item else 0)
-                + (len(item["GSI2SK"]["S"]) if "GSI2SK" in item else 0)
-                + (len(item["LSI1SK"]["S"]) if "LSI1SK" in item else 0)
-                + len(self.tenant_id)
-                + len(self.project_id)
-                + len(self.task_id)
-                + len(self.title)
-                + len(self.status.value)
-            )
-            + (4 * len(self.assignee_id) if self.assignee_id is not None else 0)
-            + (4 * sum(map(len, self.labels)) if self.labels else 0)
+    def to_checked_item(self) -> Item:
+        """``to_item()``, refused where DynamoDB would refuse it (see ``check_item``).
+
+        The size is bounded from the field values while encoding; the item is
+        walked exactly only when the bound is past 400 KB or a key may be too long.
+        """
+        pk = "TENANT#" + key_str(self.tenant_id, "", "Task.tenant_id")
+        sk = (
+            "TASK#"
+            + key_str(self.project_id, "#", "Task.project_id")
+            + "#"
+            + key_str(self.task_id, "", "Task.task_id")
         )
+        title_ = self.title
+        item: Item = {
+            "PK": {"S": pk},
+            "SK": {"S": sk},
+            "_type": {"S": "Task"},
+            "tenant_id": {"S": self.tenant_id},
+            "project_id": {"S": self.project_id},
+            "task_id": {"S": self.task_id},
+            "title": {"S": title_},
+            "status": {"S": self.status.value},
+            "priority": {"N": encode_int(self.priority, "Task.priority")},
+            "version": {"N": str(self.version)},
+        }
+        bound = 183 + 4 * (2 * len(pk) + 2 * len(sk) + len(title_))
+        if (assignee_id_ := self.assignee_id) is not None:
+            item["assignee_id"] = {"S": assignee_id_}
+            bound += 4 * len(assignee_id_)
+        if self.due_on is not None:
+            item["due_on"] = {"S": self.due_on.isoformat()}
+        if labels_ := self.labels:
+            item["labels"] = {"SS": list(labels_)}
+            bound += 4 * sum(map(len, labels_))
+        index_key_0 = "PROJECT#" + key_str(self.project_id, "", "Task.project_id")
+        index_key_1 = (
+            "TASK#"
+            + key_str(self.status.value, "#", "Task.status")
+            + "#"
+            + key_str(self.task_id, "", "Task.task_id")
+        )
+        item["GSI1PK"] = {"S": index_key_0}
+        item["GSI1SK"] = {"S": index_key_1}
+        if self.assignee_id is not None:
+            index_key_2 = (
+                "ASSIGNEE#"
+                + key_str(self.tenant_id, "#", "Task.tenant_id")
+                + "#"
+                + key_str(self.assignee_id, "", "Task.assignee_id")
+            )
+            index_key_3 = "TASK#" + key_str(self.task_id, "", "Task.task_id")
+            item["GSI2PK"] = {"S": index_key_2}
+            item["GSI2SK"] = {"S": index_key_3}
+            bound += 4 * (len(index_key_2) + len(index_key_3))
+        if self.due_on is not None:
+            index_key_4 = (
+                "DUE#"
+                + self.due_on.isoformat()
+                + "#"
+                + key_str(self.task_id, "", "Task.task_id")
+            )
+            item["LSI1SK"] = {"S": index_key_4}
+            bound += 4 * len(index_key_4)
+        if (
+            bound > MAX_ITEM_BYTES - 4 * (len(index_key_0) + len(index_key_1))
+            or len(pk) > 512
+            or len(sk) > 256
+        ):
+            check_item(item, "Task", "PK", "SK")
+        return item
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:

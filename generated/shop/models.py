@@ -22,6 +22,7 @@ from dyngen_runtime.marshal import (
     now_utc,
 )
 from dyngen_runtime.model import PartialModel, construct_trusted
+from dyngen_runtime.size import MAX_ITEM_BYTES, check_item
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 require_abi(1, __name__)
@@ -62,7 +63,7 @@ class CustomerAddress(BaseModel):
 
     def map_size_bound(self) -> int:
         """At least the stored size of ``{"M": self.to_map()}``, without a walk."""
-        return 19 + 4 * len(self.street) + 4 * len(self.city) + 4 * len(self.zip)
+        return 19 + 4 * (len(self.street) + len(self.city) + len(self.zip))
 
     @classmethod
     def from_map(cls, item: Item, validate: bool = True) -> Self:
@@ -291,24 +292,49 @@ class Customer(EntityModel):
         item["GSI1SK"] = {"S": "CUSTOMER"}
         return item
 
-    def item_size_bound(self, item: Item) -> int:
-        """At least ``item_size(item)`` for ``item = self.to_item()``, without a walk."""
-        return (
-            197
-            + 4
-            * (
-                len(item["PK"]["S"])
-                + len(item["SK"]["S"])
-                + (len(item["GSI1PK"]["S"]) if "GSI1PK" in item else 0)
-                + (len(item["GSI1SK"]["S"]) if "GSI1SK" in item else 0)
-                + len(self.customer_id)
-                + len(self.email)
-                + len(self.name)
-                + len(self.status.value)
+    def to_checked_item(self) -> Item:
+        """``to_item()``, refused where DynamoDB would refuse it (see ``check_item``).
+
+        The size is bounded from the field values while encoding; the item is
+        walked exactly only when the bound is past 400 KB or a key may be too long.
+        """
+        pk = "CUSTOMER#" + key_str(self.customer_id, "", "Customer.customer_id")
+        sk = "PROFILE"
+        email_ = self.email
+        name_ = self.name
+        item: Item = {
+            "PK": {"S": pk},
+            "SK": {"S": sk},
+            "_type": {"S": "Customer"},
+            "customer_id": {"S": self.customer_id},
+            "email": {"S": email_},
+            "name": {"S": name_},
+            "status": {"S": self.status.value},
+            "created_at": {
+                "S": encode_datetime(self.created_at, "Customer.created_at")
+            },
+            "order_count": {"N": encode_int(self.order_count, "Customer.order_count")},
+            "version": {"N": str(self.version)},
+        }
+        bound = 221 + 4 * (2 * len(pk) + len(email_) + len(name_))
+        if tags_ := self.tags:
+            item["tags"] = {"SS": list(tags_)}
+            bound += 4 * sum(map(len, tags_))
+        if (address_ := self.address) is not None:
+            item["address"] = {"M": address_.to_map()}
+            bound += 19 + 4 * (
+                len(address_.street) + len(address_.city) + len(address_.zip)
             )
-            + (4 * sum(map(len, self.tags)) if self.tags else 0)
-            + (self.address.map_size_bound() if self.address is not None else 0)
-        )
+        if self.expires_at is not None:
+            item["expires_at"] = {
+                "N": encode_ttl(self.expires_at, "Customer.expires_at")
+            }
+        index_key_0 = "EMAIL#" + key_str(self.email, "", "Customer.email")
+        item["GSI1PK"] = {"S": index_key_0}
+        item["GSI1SK"] = {"S": "CUSTOMER"}
+        if bound > MAX_ITEM_BYTES - 4 * len(index_key_0) or len(pk) > 512:
+            check_item(item, "Customer", "PK", "SK")
+        return item
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:
@@ -513,27 +539,74 @@ class Order(EntityModel):
         }
         return item
 
-    def item_size_bound(self, item: Item) -> int:
-        """At least ``item_size(item)`` for ``item = self.to_item()``, without a walk."""
-        return (
-            171
-            + 4
-            * (
-                len(item["PK"]["S"])
-                + len(item["SK"]["S"])
-                + (len(item["GSI1PK"]["S"]) if "GSI1PK" in item else 0)
-                + (len(item["GSI1SK"]["S"]) if "GSI1SK" in item else 0)
-                + (len(item["GSI2PK"]["S"]) if "GSI2PK" in item else 0)
-                + (len(item["GSI2SK"]["S"]) if "GSI2SK" in item else 0)
-                + (len(item["LSI1SK"]["S"]) if "LSI1SK" in item else 0)
-                + len(self.customer_id)
-                + len(self.order_id)
-                + len(self.status.value)
-            )
-            + (4 * len(self.notes) if self.notes is not None else 0)
-            + 3
-            + sum(1 + x0.map_size_bound() for x0 in self.lines)
+    def to_checked_item(self) -> Item:
+        """``to_item()``, refused where DynamoDB would refuse it (see ``check_item``).
+
+        The size is bounded from the field values while encoding; the item is
+        walked exactly only when the bound is past 400 KB or a key may be too long.
+        """
+        pk = "CUSTOMER#" + key_str(self.customer_id, "", "Order.customer_id")
+        sk = (
+            "ORDER#"
+            + encode_datetime(self.placed_at, "Order.placed_at")
+            + "#"
+            + key_str(self.order_id, "", "Order.order_id")
         )
+        lines_ = self.lines
+        item: Item = {
+            "PK": {"S": pk},
+            "SK": {"S": sk},
+            "_type": {"S": "Order"},
+            "customer_id": {"S": self.customer_id},
+            "order_id": {"S": self.order_id},
+            "placed_at": {"S": encode_datetime(self.placed_at, "Order.placed_at")},
+            "status": {"S": self.status.value},
+            "total": {"N": encode_decimal(self.total, "Order.total")},
+            "lines": {"L": [{"M": x0.to_map()} for x0 in lines_]},
+            "version": {"N": str(self.version)},
+        }
+        bound = (
+            188
+            + 4 * (2 * len(pk) + 2 * len(sk))
+            + sum(1 + x0.map_size_bound() for x0 in lines_)
+        )
+        if (notes_ := self.notes) is not None:
+            item["notes"] = {"S": notes_}
+            bound += 4 * len(notes_)
+        index_key_0 = "ORDER#" + key_str(self.order_id, "", "Order.order_id")
+        item["GSI1PK"] = {"S": index_key_0}
+        item["GSI1SK"] = {"S": "ORDER"}
+        index_key_1 = (
+            "STATUS#"
+            + key_str(self.status.value, "#", "Order.status")
+            + "#"
+            + shard_of(pk, sk, 8)
+        )
+        index_key_2 = encode_datetime(self.placed_at, "Order.placed_at")
+        item["GSI2PK"] = {"S": index_key_1}
+        item["GSI2SK"] = {"S": index_key_2}
+        index_key_3 = (
+            "ORDERSTATUS#"
+            + key_str(self.status.value, "#", "Order.status")
+            + "#"
+            + encode_datetime(self.placed_at, "Order.placed_at")
+        )
+        item["LSI1SK"] = {"S": index_key_3}
+        if (
+            bound
+            > MAX_ITEM_BYTES
+            - 4
+            * (
+                len(index_key_0)
+                + len(index_key_1)
+                + len(index_key_2)
+                + len(index_key_3)
+            )
+            or len(pk) > 512
+            or len(sk) > 256
+        ):
+            check_item(item, "Order", "PK", "SK")
+        return item
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:

@@ -18,10 +18,11 @@ from dyngen_runtime.marshal import (
     encode_float,
     encode_int,
     encode_json,
+    encode_json_sized,
     encode_ttl,
 )
 from dyngen_runtime.model import PartialModel, construct_trusted
-from dyngen_runtime.size import json_size_bound
+from dyngen_runtime.size import MAX_ITEM_BYTES, check_item
 from pydantic import AwareDatetime, Field, JsonValue
 
 require_abi(1, __name__)
@@ -144,17 +145,31 @@ class Site(EntityModel):
         item["GSI2SK"] = {"S": "SITE"}
         return item
 
-    def item_size_bound(self, item: Item) -> int:
-        """At least ``item_size(item)`` for ``item = self.to_item()``, without a walk."""
-        return 44 + 4 * (
-            len(item["PK"]["S"])
-            + len(item["SK"]["S"])
-            + (len(item["GSI2PK"]["S"]) if "GSI2PK" in item else 0)
-            + (len(item["GSI2SK"]["S"]) if "GSI2SK" in item else 0)
-            + len(self.site_id)
-            + len(self.name)
-            + len(self.timezone)
-        )
+    def to_checked_item(self) -> Item:
+        """``to_item()``, refused where DynamoDB would refuse it (see ``check_item``).
+
+        The size is bounded from the field values while encoding; the item is
+        walked exactly only when the bound is past 400 KB or a key may be too long.
+        """
+        pk = "SITE#" + key_str(self.site_id, "", "Site.site_id")
+        sk = "SITE"
+        name_ = self.name
+        timezone_ = self.timezone
+        item: Item = {
+            "PK": {"S": pk},
+            "SK": {"S": sk},
+            "_type": {"S": "Site"},
+            "site_id": {"S": self.site_id},
+            "name": {"S": name_},
+            "timezone": {"S": timezone_},
+        }
+        bound = 52 + 4 * (2 * len(pk) + len(name_) + len(timezone_))
+        index_key_0 = "SITE#" + key_str(self.site_id, "", "Site.site_id")
+        item["GSI2PK"] = {"S": index_key_0}
+        item["GSI2SK"] = {"S": "SITE"}
+        if bound > MAX_ITEM_BYTES - 4 * len(index_key_0) or len(pk) > 512:
+            check_item(item, "Site", "PK", "SK")
+        return item
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:
@@ -330,23 +345,50 @@ class Device(EntityModel):
         }
         return item
 
-    def item_size_bound(self, item: Item) -> int:
-        """At least ``item_size(item)`` for ``item = self.to_item()``, without a walk."""
-        return (
-            170
-            + 4
-            * (
-                len(item["PK"]["S"])
-                + len(item["SK"]["S"])
-                + (len(item["GSI2PK"]["S"]) if "GSI2PK" in item else 0)
-                + (len(item["GSI2SK"]["S"]) if "GSI2SK" in item else 0)
-                + len(self.device_id)
-                + len(self.site_id)
-                + len(self.kind.value)
-                + len(self.firmware)
+    def to_checked_item(self) -> Item:
+        """``to_item()``, refused where DynamoDB would refuse it (see ``check_item``).
+
+        The size is bounded from the field values while encoding; the item is
+        walked exactly only when the bound is past 400 KB or a key may be too long.
+        """
+        pk = "DEVICE#" + key_str(self.device_id, "", "Device.device_id")
+        sk = "DEVICE"
+        site_id_ = self.site_id
+        firmware_ = self.firmware
+        item: Item = {
+            "PK": {"S": pk},
+            "SK": {"S": sk},
+            "_type": {"S": "Device"},
+            "device_id": {"S": self.device_id},
+            "site_id": {"S": site_id_},
+            "kind": {"S": self.kind.value},
+            "firmware": {"S": firmware_},
+            "installed_at": {
+                "S": encode_datetime(self.installed_at, "Device.installed_at")
+            },
+            "version": {"N": str(self.version)},
+        }
+        bound = 187 + 4 * (2 * len(pk) + len(site_id_) + len(firmware_))
+        if self.last_seen_at is not None:
+            item["last_seen_at"] = {
+                "S": encode_datetime(self.last_seen_at, "Device.last_seen_at")
+            }
+        if (settings_ := self.settings) is not None:
+            settings_wire, settings_size = encode_json_sized(
+                settings_, "Device.settings"
             )
-            + (json_size_bound(self.settings) if self.settings is not None else 0)
-        )
+            item["settings"] = settings_wire
+            bound += settings_size
+        index_key_0 = "SITE#" + key_str(self.site_id, "", "Device.site_id")
+        index_key_1 = "DEVICE#" + key_str(self.device_id, "", "Device.device_id")
+        item["GSI2PK"] = {"S": index_key_0}
+        item["GSI2SK"] = {"S": index_key_1}
+        if (
+            bound > MAX_ITEM_BYTES - 4 * (len(index_key_0) + len(index_key_1))
+            or len(pk) > 512
+        ):
+            check_item(item, "Device", "PK", "SK")
+        return item
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:
@@ -530,17 +572,57 @@ class Reading(EntityModel):
         }
         return item
 
-    def item_size_bound(self, item: Item) -> int:
-        """At least ``item_size(item)`` for ``item = self.to_item()``, without a walk."""
-        return 144 + 4 * (
-            len(item["PK"]["S"])
-            + len(item["SK"]["S"])
-            + (len(item["GSI1PK"]["S"]) if "GSI1PK" in item else 0)
-            + (len(item["GSI1SK"]["S"]) if "GSI1SK" in item else 0)
-            + len(self.device_id)
-            + len(self.metric.value)
-            + len(self.unit)
+    def to_checked_item(self) -> Item:
+        """``to_item()``, refused where DynamoDB would refuse it (see ``check_item``).
+
+        The size is bounded from the field values while encoding; the item is
+        walked exactly only when the bound is past 400 KB or a key may be too long.
+        """
+        pk = "DEVICE#" + key_str(self.device_id, "", "Reading.device_id")
+        sk = (
+            "READING#"
+            + encode_datetime(self.recorded_at, "Reading.recorded_at")
+            + "#"
+            + key_str(self.metric.value, "", "Reading.metric")
         )
+        unit_ = self.unit
+        item: Item = {
+            "PK": {"S": pk},
+            "SK": {"S": sk},
+            "_type": {"S": "Reading"},
+            "device_id": {"S": self.device_id},
+            "recorded_at": {
+                "S": encode_datetime(self.recorded_at, "Reading.recorded_at")
+            },
+            "metric": {"S": self.metric.value},
+            "value": {"N": encode_float(self.value, "Reading.value")},
+            "unit": {"S": unit_},
+        }
+        bound = 155 + 4 * (2 * len(pk) + len(sk) + len(unit_))
+        if self.expires_at is not None:
+            item["expires_at"] = {
+                "N": encode_ttl(self.expires_at, "Reading.expires_at")
+            }
+        index_key_0 = (
+            "METRIC#"
+            + key_str(self.metric.value, "#", "Reading.metric")
+            + "#"
+            + shard_of(pk, sk, 16)
+        )
+        index_key_1 = (
+            encode_datetime(self.recorded_at, "Reading.recorded_at")
+            + "#"
+            + key_str(self.device_id, "", "Reading.device_id")
+        )
+        item["GSI1PK"] = {"S": index_key_0}
+        item["GSI1SK"] = {"S": index_key_1}
+        if (
+            bound > MAX_ITEM_BYTES - 4 * (len(index_key_0) + len(index_key_1))
+            or len(pk) > 512
+            or len(sk) > 256
+        ):
+            check_item(item, "Reading", "PK", "SK")
+        return item
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:
@@ -721,15 +803,38 @@ class Alert(EntityModel):
             item["expires_at"] = {"N": encode_ttl(self.expires_at, "Alert.expires_at")}
         return item
 
-    def item_size_bound(self, item: Item) -> int:
-        """At least ``item_size(item)`` for ``item = self.to_item()``, without a walk."""
-        return 169 + 4 * (
-            len(item["PK"]["S"])
-            + len(item["SK"]["S"])
-            + len(self.device_id)
-            + len(self.severity.value)
-            + len(self.message)
+    def to_checked_item(self) -> Item:
+        """``to_item()``, refused where DynamoDB would refuse it (see ``check_item``).
+
+        The size is bounded from the field values while encoding; the item is
+        walked exactly only when the bound is past 400 KB or a key may be too long.
+        """
+        pk = "DEVICE#" + key_str(self.device_id, "", "Alert.device_id")
+        sk = (
+            "ALERT#"
+            + encode_datetime(self.raised_at, "Alert.raised_at")
+            + "#"
+            + key_int(self.seq, 4, "Alert.seq")
         )
+        message_ = self.message
+        item: Item = {
+            "PK": {"S": pk},
+            "SK": {"S": sk},
+            "_type": {"S": "Alert"},
+            "device_id": {"S": self.device_id},
+            "raised_at": {"S": encode_datetime(self.raised_at, "Alert.raised_at")},
+            "seq": {"N": encode_int(self.seq, "Alert.seq")},
+            "severity": {"S": self.severity.value},
+            "message": {"S": message_},
+            "resolved": {"BOOL": self.resolved},
+            "version": {"N": str(self.version)},
+        }
+        bound = 177 + 4 * (2 * len(pk) + len(sk) + len(message_))
+        if self.expires_at is not None:
+            item["expires_at"] = {"N": encode_ttl(self.expires_at, "Alert.expires_at")}
+        if bound > MAX_ITEM_BYTES or len(pk) > 512 or len(sk) > 256:
+            check_item(item, "Alert", "PK", "SK")
+        return item
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:

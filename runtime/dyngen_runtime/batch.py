@@ -213,9 +213,8 @@ def batch_write(
     seen: dict[str, int] = {}
     duplicates: list[str] = []
     for model in puts:
-        item = model.to_item()
+        item = model.to_checked_item()
         names = model._entity.key_attributes
-        model.check_item_size(item)
         key = {name: item[name] for name in names}
         requests.append((model, {"PutRequest": {"Item": item}}, _identity(key)))
     for key in deletes:

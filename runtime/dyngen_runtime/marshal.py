@@ -180,16 +180,63 @@ def encode_scalar(value: object, field: str) -> AttributeValue | None:
 
 def encode_json(value: Any, field: str) -> AttributeValue:
     """A JSON-like document (dict, list, str, number, bool, None) as a wire value."""
+    # Text, the commonest leaf, first; bytes are not JSON and fall through.
+    if isinstance(value, str):
+        return {"S": str.__str__(value)}
     if value is None:
         return {"NULL": True}
-    if not isinstance(value, bytes | bytearray):
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int | float | Decimal):
         scalar = encode_scalar(value, field)
-        if scalar is not None:
-            return scalar
+        assert scalar is not None, "numbers are scalars"
+        return scalar
+    # Loops rather than comprehensions: small documents are the common case,
+    # and a comprehension costs a function call of its own before Python 3.12.
     if isinstance(value, list | tuple):
-        return {"L": [encode_json(item, field) for item in value]}
+        elements: list[AttributeValue] = []
+        for element in value:
+            elements.append(encode_json(element, field))
+        return {"L": elements}
     if isinstance(value, dict):
-        return {"M": {str(k): encode_json(v, f"{field}.{k}") for k, v in value.items()}}
+        entries: dict[str, AttributeValue] = {}
+        for key, entry in value.items():
+            entries[str(key)] = encode_json(entry, f"{field}.{key}")
+        return {"M": entries}
+    raise ValidationError(f"{field}: {type(value).__name__} is not a JSON value")
+
+
+def encode_json_sized(value: Any, field: str) -> tuple[AttributeValue, int]:
+    """:func:`encode_json` and, from the same walk, at least the stored size of
+    its result: text counts 4 bytes a character, a number 22 (DynamoDB's most).
+    """
+    if isinstance(value, str):
+        return {"S": str.__str__(value)}, 4 * len(value)
+    if value is None:
+        return {"NULL": True}, 1
+    if isinstance(value, bool):
+        return {"BOOL": value}, 1
+    if isinstance(value, int | float | Decimal):
+        scalar = encode_scalar(value, field)
+        assert scalar is not None, "numbers are scalars"
+        return scalar, 22
+    if isinstance(value, list | tuple):
+        size = 3
+        elements: list[AttributeValue] = []
+        for element in value:
+            wire, element_size = encode_json_sized(element, field)
+            elements.append(wire)
+            size += 1 + element_size
+        return {"L": elements}, size
+    if isinstance(value, dict):
+        size = 3
+        entries: dict[str, AttributeValue] = {}
+        for key, entry in value.items():
+            name = str(key)
+            wire, entry_size = encode_json_sized(entry, f"{field}.{key}")
+            entries[name] = wire
+            size += 1 + 4 * len(name) + entry_size
+        return {"M": entries}, size
     raise ValidationError(f"{field}: {type(value).__name__} is not a JSON value")
 
 

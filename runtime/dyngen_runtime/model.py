@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Self, TypeVar
 from pydantic import BaseModel, ConfigDict
 from pydantic_core import PydanticUndefined
 
-from dyngen_runtime.size import check_item_bounded, item_size
+from dyngen_runtime.size import check_item
 from dyngen_runtime.table import EntityInfo
 from dyngen_runtime.wire import Item
 
@@ -78,27 +78,24 @@ class EntityModel(BaseModel):
         """Decode an item; ``validate=False`` trusts items this code wrote."""
         raise NotImplementedError
 
-    def item_size_bound(self, item: Item) -> int:
-        """At least ``item_size(item)`` for ``item = self.to_item()``.
+    def to_checked_item(self) -> Item:
+        """:meth:`to_item`, refused where DynamoDB would refuse it.
 
-        Generated models compute it from their fields' lengths without walking
-        the item, so the size check on every write is nearly free; the exact
-        size is only computed when this bound is over the limit.
+        Raises ``ItemSizeExceededError`` over 400 KB and ``KeyTooLongError`` or
+        ``ValidationError`` for a key too long or empty, before any request.
+        Generated models bound the size from their field values as they encode
+        and walk the item exactly only when the bound is past a limit; this
+        default always walks it.
         """
-        return item_size(item)
-
-    def check_item_size(self, item: Item) -> None:
-        """Refuse what DynamoDB would refuse of ``item = self.to_item()``: over
-        400 KB, or keys too long or empty; the item is walked only when its
-        bound is over a limit."""
+        item = self.to_item()
         names = self._entity.key_attributes
-        check_item_bounded(
+        check_item(
             item,
-            self.item_size_bound(item),
             self._entity.name,
             names[0],
             names[1] if len(names) > 1 else None,
         )
+        return item
 
     fields: ClassVar[Any]
 

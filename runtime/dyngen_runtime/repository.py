@@ -103,8 +103,7 @@ class EntityRepository(Generic[M]):
                     {"#version": self._version_attribute()},
                     {":version": {"N": str(version)}},
                 )
-        item = stored.to_item()
-        stored.check_item_size(item)
+        item = stored.to_checked_item()
         return _PlannedPut(stored, item, condition, expected)
 
     def _absent(self) -> ConditionParts:

@@ -123,29 +123,6 @@ def check_item(item: Item, entity: str, pk: str, sk: str | None) -> int:
     return size
 
 
-def _short_text(value: AttributeValue | None, limit: int) -> bool:
-    # Text of at most limit / 4 characters is within limit bytes in any UTF-8.
-    text = value.get("S") if value is not None else None
-    return isinstance(text, str) and 0 < len(text) <= limit // 4
-
-
-def check_item_bounded(
-    item: Item, bound: int, entity: str, pk: str, sk: str | None
-) -> None:
-    """:func:`check_item` given an upper bound of the item's size.
-
-    When the bound is within the limit and the keys are short text, nothing is
-    walked: that is every ordinary write. Otherwise the exact check decides.
-    """
-    if (
-        bound <= MAX_ITEM_BYTES
-        and _short_text(item.get(pk), MAX_PARTITION_KEY_BYTES)
-        and (sk is None or _short_text(item.get(sk), MAX_SORT_KEY_BYTES))
-    ):
-        return
-    check_item(item, entity, pk, sk)
-
-
 def json_size_bound(value: object) -> int:
     """At least the stored size of ``encode_json(value)``, from the Python value.
 

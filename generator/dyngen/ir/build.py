@@ -8,6 +8,8 @@ user fixes a file in one pass. Everything the templates print is computed here.
 from __future__ import annotations
 
 import ast
+import dataclasses
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from typing import Any
 
 from dyngen_runtime.errors import ValidationError as RuntimeValidationError
 from dyngen_runtime.marshal import encode_decimal
+from dyngen_runtime.size import MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES
 from dyngen_runtime.table import IndexSchema, ScalarType, TableSchema
 
 from dyngen import names
@@ -42,6 +45,7 @@ from dyngen.ir.model import (
     ModuleIR,
     NestedModelIR,
     ParamIR,
+    SizeCheckIR,
     UpdateIR,
 )
 from dyngen.ir.semantics import (
@@ -402,10 +406,15 @@ class _Builder:
     # -- code for attributes -----------------------------------------------
 
     def codec(self, attribute: Attribute, label: str, imports: Imports) -> Codec:
+        values = (attribute.decl.values if attribute.decl else None) or []
+        enum_bytes = max((len(v.encode()) for v in values), default=0)
+
         def build(ref: TypeRef) -> Codec:
             if ref.item is not None:
                 return container_codec(ref.kind, build(ref.item), label, imports)
-            return scalar_codec(ref.kind, label, imports, attribute.class_name)
+            return scalar_codec(
+                ref.kind, label, imports, attribute.class_name, enum_bytes
+            )
 
         return build(attribute.type)
 
@@ -571,6 +580,15 @@ class _Builder:
             return f"{attribute.class_name}({q(value)})"
         return None
 
+    def nested_bound(self, attribute: Attribute) -> str | None:
+        """The size bound of the nested model an object attribute holds."""
+        if attribute.type.kind != "object":
+            return None
+        return next(
+            (n.size_bound for n in self.nested if n.class_name == attribute.class_name),
+            None,
+        )
+
     def field(
         self, entity: str, attribute: Attribute, imports: Imports, *, label: str = ""
     ) -> FieldIR:
@@ -606,14 +624,17 @@ class _Builder:
             size_term = None
         else:
             size_term = value_bound
-        if size_term is not None and guard is not None:
-            size_term = f"({size_term} if {guard} else 0)"
         return FieldIR(
             name=attribute.name,
             stored=q(attribute.stored),
             declaration=declaration,
             size_constant=size_constant,
             size_term=size_term,
+            **(
+                _checked(attribute.name, codec, guard, self.nested_bound(attribute))
+                if size_term
+                else {}
+            ),
             encode=codec.encode(value, 0),
             decode=codec.decode("av", 0),
             decode_present=codec.decode(f"item[{q(attribute.stored)}]", 0),
@@ -625,48 +646,218 @@ class _Builder:
         )
 
 
+def _checked(
+    name: str, codec: Codec, guard: str | None, nested_bound: str | None
+) -> dict[str, str | None]:
+    """How ``to_checked_item`` encodes and bounds a field of variable size.
+
+    The value is read once into ``<name>_`` (in the guard, for optional
+    fields) and both encoded and measured from there; a json value is encoded
+    and measured in one walk, into ``<name>_wire`` and ``<name>_size``. The
+    suffixes keep these locals apart from ``pk``, ``item``, ``bound``, the
+    imported names and each other. A nested model's bound (``nested_bound``,
+    written over ``self``) is inlined over the local rather than called.
+    """
+    value = f"self.{name}"
+    local = f"{name}_"
+    source = value if guard is None else local
+    if guard is None:
+        guard_text = None
+    elif guard == value:  # a set: written when not empty
+        guard_text = f"({local} := {value})"
+    else:
+        guard_text = f"({local} := {value}) is not None"
+    prelude: str | None
+    if codec.sized_encode is not None:
+        prelude = f"{name}_wire, {name}_size = {codec.sized_encode(source, 0)}"
+        encode, term = f"{name}_wire", f"{name}_size"
+    else:
+        prelude = f"{local} = {value}" if guard is None else None
+        assert codec.size is not None, "every codec bounds its size"
+        encode, term = codec.encode(local, 0), codec.size(local, 0)
+        if nested_bound is not None and term == f"{local}.map_size_bound()":
+            term = re.sub(r"\bself\.", local + ".", nested_bound)
+    return {
+        "checked_guard": guard_text,
+        "checked_prelude": prelude,
+        "checked_encode": encode,
+        "checked_size_term": term,
+    }
+
+
 def _map_size_bound(fields: list[FieldIR]) -> str:
     """An expression bounding the stored size of a nested model's map value:
     3 bytes, then per attribute 1 byte, its name and its value."""
     constant = 3 + len(fields) + sum(f.size_constant for f in fields)
-    terms = [f.size_term for f in fields if f.size_term is not None]
-    return " + ".join([str(constant), *terms])
+    texts: list[str] = []
+    terms: list[str] = []
+    for field in fields:
+        term = field.size_term
+        if term is None:
+            continue
+        if field.guard is None and _is_text_term(term):
+            texts.append(term.removeprefix("4 * "))
+        elif field.guard is None:
+            terms.append(term)
+        else:
+            terms.append(f"({term} if {field.guard} else 0)")
+    return _sum(constant, texts, terms)
 
 
-def _size_bound(
+def _is_text_term(term: str) -> bool:
+    """``4 * len(x)``: text that can share one multiplication with others."""
+    return term.startswith("4 * len(") and term.endswith(")") and term.count("(") == 1
+
+
+def _four_times(texts: list[str]) -> str:
+    """``4 * (a + b + ...)``: text lengths at UTF-8's 4 bytes a character."""
+    if len(texts) > 1:
+        return f"4 * ({' + '.join(texts)})"
+    return f"8 * {texts[0][4:]}" if texts[0].startswith("2 * ") else f"4 * {texts[0]}"
+
+
+_LEADING_CONSTANT = re.compile(r"^(\d+) \+ (.+)$")
+
+
+def _sum(constant: int, texts: list[str], terms: list[str]) -> str:
+    """``constant + 4 * (texts...) + terms...``, the shape every bound takes,
+    with the terms' own leading constants (``3 + ...`` of a list) folded in."""
+    rest: list[str] = []
+    for term in terms:
+        if match := _LEADING_CONSTANT.match(term):
+            constant += int(match.group(1))
+            term = match.group(2)
+        rest.append(term)
+    return " + ".join([str(constant), *([_four_times(texts)] if texts else []), *rest])
+
+
+def _covered_fields(
+    templates: dict[tuple[str, str], KeyTemplate | Attribute],
+    primary_writes: tuple[KeyWriteIR, ...],
+) -> dict[str, str]:
+    """Text fields a primary key template contains, to the key's local (pk, sk).
+
+    Each placeholder's escaped text is a disjoint part of the key, and escaping
+    only lengthens, so the key is at least as long as its text fields together.
+    """
+    written = {w.value.removeprefix('{"S": ').removesuffix("}") for w in primary_writes}
+    covered: dict[str, str] = {}
+    for role in ("pk", "sk"):
+        source = templates.get(("primary", role))
+        if not isinstance(source, KeyTemplate) or role not in written:
+            continue
+        for field in source.fields:
+            covered.setdefault(field, role)
+    return covered
+
+
+def _literal_text(source: str) -> str | None:
+    """The text of ``{"S": "..."}`` or ``"..."`` when it is a constant, else None."""
+    try:
+        value = ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return None
+    if isinstance(value, dict):
+        value = value.get("S")
+    return value if isinstance(value, str) else None
+
+
+def _size_check(
+    entity: str,
     fields: list[FieldIR],
     type_attribute: str,
     type_value: str,
+    primary_locals: tuple[KeyWriteIR, ...],
     primary_writes: tuple[KeyWriteIR, ...],
     index_writes: tuple[IndexWriteIR, ...],
-) -> str:
-    """An expression bounding the stored size of ``item = self.to_item()``.
+    key_tests: list[str],
+    key_attributes: list[str],
+    covered: dict[str, str],
+) -> tuple[SizeCheckIR, tuple[FieldIR, ...], tuple[IndexWriteIR, ...]]:
+    """How ``to_checked_item`` bounds the stored size of the item it encodes.
 
     Constant parts are summed here; each field adds its codec's bound; key
-    attributes built from templates are text, bounded by 4 bytes a character.
+    attributes built from templates are text, bounded by 4 bytes a character,
+    and read from the locals or the item rather than computed twice. A
+    required text field placed in a primary key template (``covered``: field
+    to key local) is no longer than that key, so the key's length counts
+    twice instead of the field's being taken. Returns the check and the index
+    writes with the terms their guards add, and the fields as the checked
+    encoding writes them.
     """
     constant = len(type_attribute.encode()) + len(type_value.encode())
     texts: list[str] = []
     terms: list[str] = []
+    locals_ = {local.attribute: local.value for local in primary_locals}
     for write in primary_writes:
         constant += len(ast.literal_eval(write.attribute).encode())
-        texts.append(f'len(item[{write.attribute}]["S"])')
+        role = write.value.removeprefix('{"S": ').removesuffix("}")
+        literal = _literal_text(locals_.get(role, ""))
+        if literal is not None:
+            constant += len(literal.encode())
+        else:
+            texts.append(f"len({role})" if role in locals_ else f"len({write.value})")
+    twice: set[str] = set()
+    checked_fields: list[FieldIR] = []
+    for field in fields:
+        checked_fields.append(field)
+        constant += field.size_constant
+        term = field.checked_term
+        if term is None or field.guard is not None:
+            continue  # a guarded field adds its term where it is written
+        if term == f"4 * len({field.name}_)" and field.name in covered:
+            twice.add(covered[field.name])
+            checked_fields[-1] = dataclasses.replace(
+                field, checked_prelude=None, checked_encode=None, checked_size_term=None
+            )
+        elif _is_text_term(term):
+            texts.append(term.removeprefix("4 * "))
+        else:
+            terms.append(term)
+    texts = [f"2 * {t}" if t.removeprefix("len(")[:-1] in twice else t for t in texts]
+    late: list[str] = []  # index keys are written after the bound starts
+    indexes: list[IndexWriteIR] = []
+    numbers = itertools.count()
     for index in index_writes:
+        index_texts: list[str] = []
+        local_writes: list[KeyWriteIR] = []
+        writes: list[KeyWriteIR] = []
         for write in index.writes:
             constant += len(ast.literal_eval(write.attribute).encode())
-            texts.append(
-                f'(len(item[{write.attribute}]["S"]) if {write.attribute} in item else 0)'
+            literal = _literal_text(write.value)
+            if literal is not None:
+                constant += len(literal.encode())
+                writes.append(write)
+                continue
+            local = f"index_key_{next(numbers)}"
+            text = write.value.removeprefix('{"S": ').removesuffix("}")
+            local_writes.append(KeyWriteIR(local, text))
+            writes.append(KeyWriteIR(write.attribute, f'{{"S": {local}}}'))
+            index_texts.append(f"len({local})")
+        term = _four_times(index_texts) if index_texts else None
+        if index.guard is None:
+            late += index_texts
+            term = None
+        indexes.append(
+            dataclasses.replace(
+                index,
+                checked_locals=tuple(local_writes),
+                checked_writes=tuple(writes),
+                size_term=term,
             )
-    for field in fields:
-        constant += field.size_constant
-        term = field.size_term
-        if term is not None and term.startswith("4 * len(") and term.endswith(")"):
-            texts.append(term.removeprefix("4 * "))  # one multiplication for all text
-        elif term is not None:
-            terms.append(term)
-    if texts:
-        terms.insert(0, f"4 * ({' + '.join(texts)})")
-    return " + ".join([str(constant), *terms])
+        )
+    limit = "MAX_ITEM_BYTES"
+    if late:
+        limit += f" - {_four_times(late)}"
+    over = " or ".join([f"bound > {limit}", *key_tests])
+    pk = q(key_attributes[0])
+    sk = q(key_attributes[1]) if len(key_attributes) > 1 else "None"
+    check = SizeCheckIR(
+        bound=_sum(constant, texts, terms),
+        over=over,
+        check_call=f"check_item(item, {q(entity)}, {pk}, {sk})",
+    )
+    return check, tuple(checked_fields), tuple(indexes)
 
 
 @dataclass(frozen=True)
@@ -1073,6 +1264,21 @@ class _ModuleBuilder(_Builder):
             (a.stored for a in attributes.values() if a.type.kind == "ttl"), None
         )
         version_stored = q(version) if version else None
+        self.models_imports.add(f"{RT}.size", "MAX_ITEM_BYTES", "check_item")
+        if any(field.checked_prelude for field in fields):
+            self.models_imports.add(f"{RT}.marshal", "encode_json_sized")
+        size_check, checked_fields, index_writes = _size_check(
+            name,
+            fields,
+            table.type_attribute,
+            decl.type_value or name,
+            primary_locals,
+            primary_writes,
+            index_writes,
+            self.key_tests(templates, attributes),
+            key_attributes,
+            _covered_fields(templates, primary_writes),
+        )
         info = (
             f"EntityInfo(name={q(name)}, type_value={q(decl.type_value or name)}, "
             f"key_attributes=({''.join(q(k) + ', ' for k in key_attributes)}), "
@@ -1087,12 +1293,11 @@ class _ModuleBuilder(_Builder):
             doc=decl.description or f"{names.article(name)} item.".replace("a", "A", 1),
             repository_attr=repository,
             repository_class=f"{class_name}Repository",
-            fields=tuple(fields),
+            fields=checked_fields,
             type_attribute=q(table.type_attribute),
             type_value=q(decl.type_value or name),
             primary_locals=primary_locals,
             primary_writes=primary_writes,
-            index_writes=index_writes,
             key_params=key_params,
             key_writes=key_writes,
             key_call=f"{class_name}.key("
@@ -1104,14 +1309,47 @@ class _ModuleBuilder(_Builder):
             field_refs=field_refs,
             access_patterns=patterns,
             update=update,
-            size_bound=_size_bound(
-                fields,
-                table.type_attribute,
-                decl.type_value or name,
-                primary_writes,
-                index_writes,
-            ),
+            index_writes=index_writes,
+            size_check=size_check,
         )
+
+    def key_tests(
+        self,
+        templates: dict[tuple[str, str], KeyTemplate | Attribute],
+        attributes: dict[str, Attribute],
+    ) -> list[str]:
+        """Tests of the table's key values that may be too long or empty.
+
+        Text counts 4 bytes a character at most, so a key of at most a quarter
+        of its limit in characters is safe. Template keys are never empty (the
+        runtime refuses empty placeholders); numbers, dates and datetimes are
+        short; an enum is as long as its longest value.
+        """
+        tests: list[str] = []
+        for role, limit in (
+            ("pk", MAX_PARTITION_KEY_BYTES),
+            ("sk", MAX_SORT_KEY_BYTES),
+        ):
+            source = templates.get(("primary", role))
+            if source is None:
+                continue
+            if isinstance(source, KeyTemplate):
+                if source.fields or source.shard:
+                    tests.append(f"len({role}) > {limit // 4}")
+                elif len(source.text.encode()) > limit:
+                    tests.append("True")  # the exact check names the key
+                continue
+            value = f"self.{source.name}"
+            kind = source.type.kind
+            if kind == "str":
+                tests.append(f"not 0 < len({value}) <= {limit // 4}")
+            elif kind == "bytes":
+                tests.append(f"not 0 < len({value}) <= {limit}")
+            elif kind == "enum":
+                values = (source.decl.values if source.decl else None) or []
+                if max((len(v.encode()) for v in values), default=0) > limit:
+                    tests.append(f"len({value}.value.encode()) > {limit}")
+        return tests
 
     def field_refs(
         self, name: str, attributes: dict[str, Attribute], version: str | None

@@ -40,10 +40,32 @@ class FieldIR:
     doc: str | None
     optional_annotation: str = ""  # ``T | None``, for partial models
     # An upper bound of the attribute's stored bytes: a constant (its name and
-    # any fixed-size value) plus an expression for the rest, guarded when the
-    # attribute is optional (an upper bound may count an absent name).
+    # any fixed-size value) plus an expression for the rest, which holds only
+    # where ``guard`` does (an upper bound may count an absent name).
     size_constant: int = 0
     size_term: str | None = None
+    # How ``to_checked_item`` writes a field of variable size: read once into
+    # a local (by ``checked_prelude`` or ``checked_guard``), then encoded and
+    # bounded from it by ``checked_encode`` and ``checked_size_term``.
+    checked_guard: str | None = None
+    checked_prelude: str | None = None
+    checked_encode: str | None = None
+    checked_size_term: str | None = None
+
+    @property
+    def checked_condition(self) -> str | None:
+        """The guard as ``to_checked_item`` tests it (binding the local)."""
+        return self.checked_guard or self.guard
+
+    @property
+    def checked_value(self) -> str:
+        """The wire value as ``to_checked_item`` writes it."""
+        return self.checked_encode or self.encode
+
+    @property
+    def checked_term(self) -> str | None:
+        """The size term as ``to_checked_item`` adds it."""
+        return self.checked_size_term or self.size_term
 
 
 @dataclass(frozen=True)
@@ -61,6 +83,11 @@ class IndexWriteIR:
     index: str
     guard: str | None
     writes: tuple[KeyWriteIR, ...]
+    # ``to_checked_item`` computes key texts into locals it also measures, and
+    # adds ``size_term`` to its bound inside the guard.
+    checked_locals: tuple[KeyWriteIR, ...] = ()
+    checked_writes: tuple[KeyWriteIR, ...] = ()
+    size_term: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,7 +172,22 @@ class EntityIR:
     field_refs: tuple[FieldRefIR, ...]
     access_patterns: tuple[AccessPatternIR, ...]
     update: UpdateIR
-    size_bound: str = "0"  # body of ``item_size_bound``: no walk of the item
+    size_check: SizeCheckIR | None = None
+
+
+@dataclass(frozen=True)
+class SizeCheckIR:
+    """How ``to_checked_item`` bounds the item's stored size while encoding it.
+
+    ``bound`` starts the bound once the unconditional attributes are in the
+    item; each guarded attribute and index key adds its ``size_term`` where it
+    is written; ``over`` is the test that sends the item to the exact check
+    (``check_call``): the bound past 400 KB or a key that may be too long.
+    """
+
+    bound: str
+    over: str
+    check_call: str
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,9 @@ class Codec:
     encode: Render
     decode: Render
     is_set: bool = False
+    # ``(wire value, size bound)`` of the value from one walk, where the bound
+    # alone would walk the value again (json).
+    sized_encode: Render | None = None
     # An upper bound of the stored bytes of the value (not its name), from the
     # Python expression, cheap enough to compute on every write; None when
     # only a walk of the encoded value can tell (lists, maps, objects, json).
@@ -144,8 +147,11 @@ def _call(function: str, label: str, tag: str, parse: str) -> tuple[Render, Rend
     return encode, decode
 
 
-def scalar_codec(kind: str, label: str, imports: Imports, class_name: str) -> Codec:
-    """The codec of a non-container type; ``label`` is the field's quoted name."""
+def scalar_codec(
+    kind: str, label: str, imports: Imports, class_name: str, enum_bytes: int = 0
+) -> Codec:
+    """The codec of a non-container type; ``label`` is the field's quoted name
+    and ``enum_bytes`` the UTF-8 length of an enum's longest value."""
     rt = "dyngen_runtime.marshal"
     if kind == "str":
         return Codec(
@@ -216,13 +222,14 @@ def scalar_codec(kind: str, label: str, imports: Imports, class_name: str) -> Co
             lambda v, d: f"encode_json({v}, {label})",
             lambda a, d: f"decode_json({a})",
             size=lambda v, d: f"json_size_bound({v})",
+            sized_encode=lambda v, d: f"encode_json_sized({v}, {label})",
         )
     if kind == "enum":
         return Codec(
             class_name,
             lambda v, d: f'{{"S": {v}.value}}',
             lambda a, d: f'{class_name}({a}["S"])',
-            size=lambda v, d: f"4 * len({v}.value)",
+            size=lambda v, d: str(enum_bytes),
         )
     if kind == "object":
         return Codec(
@@ -244,6 +251,10 @@ def container_codec(kind: str, item: Codec, label: str, imports: Imports) -> Cod
             inner = element(f"x{d}", d + 1)
             if inner.isdigit():
                 return f"3 + {int(inner) + 1} * len({v})"
+            if inner in (f"4 * len(x{d})", f"len(x{d})"):
+                # Text or bytes: summed by map() in C, no generator per write.
+                factor = inner.removesuffix(f"len(x{d})")
+                return f"3 + len({v}) + {factor}sum(map(len, {v}))"
             return f"3 + sum(1 + {inner} for x{d} in {v})"
 
         return Codec(

@@ -349,18 +349,19 @@ def run(options: Options, items: int | None = None) -> list[PartResult]:
             repeats=repeats,
         )
         if part == "bulk_write":
-            for name in (DYNGEN, DYNGEN_CONCURRENT):
-                add_target(
-                    result,
-                    mine,
-                    f"{name}: at least 3x the items/s of batch_writer",
-                    BATCH_WRITER,
-                    name,
-                    3.0,
-                )
-                add_target(
-                    result, mine, f"{name}: ahead of pydynox", PYDYNOX, name, 1.0
-                )
+            # The targets are the default's; batch_concurrency=8 is shown to
+            # say what more requests in flight buy against one Node process.
+            add_target(
+                result,
+                mine,
+                f"{DYNGEN}: at least 3x the items/s of batch_writer",
+                BATCH_WRITER,
+                DYNGEN,
+                3.0,
+            )
+            add_target(
+                result, mine, f"{DYNGEN}: ahead of pydynox", PYDYNOX, DYNGEN, 1.0
+            )
         result.notes.append(
             f"{total:,} items per timed call; the contenders take turns, each "
             "writing then reading its own table; ratios are wall time."

@@ -27,6 +27,7 @@ POOL = 50
 
 BOTO3_CLIENT = "boto3 client"
 DYNGEN_DEFAULT = "dyngen (default transport)"
+PYDYNOX = "pydynox"
 
 
 @dataclass
@@ -199,7 +200,7 @@ def make_pydynox(endpoint: str, table: str, create: bool) -> RequestClient:
         return model.sync_get(**keys[n % POOL])
 
     return RequestClient(
-        "pydynox", put, get, "Model.sync_save(full_replace=True) / Model.sync_get()"
+        PYDYNOX, put, get, "Model.sync_save(full_replace=True) / Model.sync_get()"
     )
 
 
@@ -328,7 +329,7 @@ def makers(*, floor: bool = False) -> list[tuple[str, Maker]]:
         ),
         ("boto3 Table resource", make_boto3_table),
         ("PynamoDB", make_pynamodb),
-        ("pydynox", make_pydynox),
+        (PYDYNOX, make_pydynox),
         ("pydantic + boto3 client", make_pydantic_boto3),
         (DYNGEN_DEFAULT, make_dyngen),
         (

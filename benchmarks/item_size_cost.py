@@ -3,9 +3,12 @@
 Encodes three entities (a customer with nested data, a device with a json
 attribute, the 15-attribute benchmark order) with their generated
 ``to_item()`` and with ``to_checked_item()``, the same encoding with the size
-bound fused in, which every write runs. The check's cost is the difference,
-measured repeat by repeat in the same run (the machine is shared and noisy, so
-only ratios mean something):
+bound fused in, which every write runs. The check's cost is the difference.
+A difference of two close timings drowns in this shared machine's noise when
+each is timed for tens of milliseconds, so the share is measured in many short
+A-B-B-A rounds (``to_item`` then ``to_checked_item`` twice then ``to_item``,
+on CPU time, with the collector off) and the median round is reported, for
+the three items together and for each:
 
     python benchmarks/item_size_cost.py [--repeat 15] [--number 2000] [--quick]
 """
@@ -13,8 +16,10 @@ only ratios mean something):
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import sys
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +36,6 @@ from benchmarks.harness import (
     Contender,
     Options,
     PartResult,
-    Sample,
     Target,
     interleave,
     print_result,
@@ -150,7 +154,7 @@ def run(options: Options, number: int | None = None) -> PartResult:
         quick=options.quick,
         repeats=repeats,
     )
-    share = _extra_share(samples, ENCODE)
+    share = abba_share(encode, checked, rounds=options.pick(full=400, quick=100))
     result.targets.append(
         Target(
             "size check / encoding under 10%",
@@ -161,32 +165,67 @@ def run(options: Options, number: int | None = None) -> PartResult:
         )
     )
     result.extra["share"] = share
-    wire_share = _extra_share(samples, WIRE)
-    result.extra["share_of_wire_encoding"] = wire_share
-    if wire_share is not None:
-        result.notes.append(
-            f"share of the whole wire encoding (to_item + JSON body): {wire_share:.1%}"
+    wire_encode = samples.get(WIRE)
+    plain_encode = samples.get(ENCODE)
+    if wire_encode and plain_encode:
+        # The same extra time over the whole PutItem encoding, which is
+        # to_item's time times this ratio.
+        scale = statistics.median(
+            e.cpu / w.cpu for e, w in zip(plain_encode, wire_encode, strict=False)
         )
+        result.extra["share_of_wire_encoding"] = share * scale
+        result.notes.append(
+            "share of the whole wire encoding (to_item + JSON body): "
+            f"{share * scale:.1%}"
+        )
+    each = []
+    for model in models:
+        alone = abba_share(
+            model.to_item, model.to_checked_item, rounds=options.pick(200, 50)
+        )
+        each.append(f"{type(model).__name__} {alone:.1%}")
+    result.notes.append("share for each item alone: " + ", ".join(each))
     result.notes.append(
-        f"{number} passes over the 3 items per timed call, garbage collector off; "
-        "the check's cost is to_checked_item() minus to_item(), CPU time, "
-        "median over repeats of the per-repeat share."
+        f"table: {number} passes over the 3 items per timed call; share: the "
+        "median of A-B-B-A rounds of 100 passes each, CPU time, garbage "
+        "collector off."
     )
     return result
 
 
-def _extra_share(samples: dict[str, list[Sample]], base: str) -> float | None:
-    """Median over repeats of (checked - to_item) / ``base``, repeat by repeat."""
-    if not all(name in samples for name in (CHECKED, ENCODE, base)):
-        return None
-    shares = [
-        (checked.cpu - encode.cpu) / denominator.cpu
-        for checked, encode, denominator in zip(
-            samples[CHECKED], samples[ENCODE], samples[base], strict=False
-        )
-        if denominator.cpu > 0
-    ]
-    return statistics.median(shares) if shares else None
+def abba_share(
+    encode: Callable[[], object], checked: Callable[[], object], *, rounds: int
+) -> float:
+    """Median over rounds of checked / encode - 1, timed A-B-B-A on CPU time.
+
+    Each round times 100 calls of each twice, in mirrored order, so drift in
+    the machine's speed within a round cancels; short rounds keep a burst of
+    noise from landing on one side only.
+    """
+    passes = range(100)
+    shares: list[float] = []
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(rounds):
+            t0 = time.process_time()
+            for _ in passes:
+                encode()
+            t1 = time.process_time()
+            for _ in passes:
+                checked()
+            for _ in passes:
+                checked()
+            t2 = time.process_time()
+            for _ in passes:
+                encode()
+            t3 = time.process_time()
+            spent = (t1 - t0) + (t3 - t2)
+            if spent > 0:
+                shares.append((t2 - t1) / spent - 1)
+    finally:
+        gc.enable()
+    return statistics.median(shares)
 
 
 def main() -> None:

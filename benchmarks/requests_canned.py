@@ -29,6 +29,7 @@ from benchmarks.canned_server import CannedServer
 from benchmarks.clients import (
     BOTO3_CLIENT,
     DYNGEN_DEFAULT,
+    PYDYNOX,
     RequestClient,
     close_all,
     request_contenders,
@@ -36,6 +37,7 @@ from benchmarks.clients import (
 from benchmarks.harness import (
     Options,
     PartResult,
+    add_target,
     interleave,
     part_arguments,
     print_result,
@@ -115,6 +117,24 @@ def run(options: Options) -> PartResult:
         reference=DYNGEN_DEFAULT,
         quick=options.quick,
         repeats=repeats,
+    )
+    add_target(
+        result,
+        samples,
+        "dyngen client CPU at most half the boto3 client's",
+        DYNGEN_DEFAULT,
+        BOTO3_CLIENT,
+        0.5,
+        at_most=True,
+    )
+    add_target(
+        result,
+        samples,
+        "dyngen client CPU below pydynox's",
+        DYNGEN_DEFAULT,
+        PYDYNOX,
+        1.0,
+        at_most=True,
     )
     result.notes.append(
         f"{number} put+get pairs per timed call; ratios are this process's CPU time "

@@ -208,7 +208,9 @@ class Tenant(EntityModel):
         index_key_0 = "DOMAIN#" + key_str(self.domain, "", "Tenant.domain")
         item["GSI1PK"] = {"S": index_key_0}
         item["GSI1SK"] = {"S": "TENANT"}
-        if bound > MAX_ITEM_BYTES - 4 * len(index_key_0) or len(pk) > 512:
+        if bound > MAX_ITEM_BYTES - 4 * len(index_key_0) or (
+            bound > 4096 and len(pk) > 512
+        ):
             check_item(item, "Tenant", "PK", "SK")
         return item
 
@@ -398,10 +400,8 @@ class User(EntityModel):
         index_key_0 = "EMAIL#" + key_str(self.email, "", "User.email")
         item["GSI1PK"] = {"S": index_key_0}
         item["GSI1SK"] = {"S": "USER"}
-        if (
-            bound > MAX_ITEM_BYTES - 4 * len(index_key_0)
-            or len(pk) > 512
-            or len(sk) > 256
+        if bound > MAX_ITEM_BYTES - 4 * len(index_key_0) or (
+            bound > 2048 and (len(pk) > 512 or len(sk) > 256)
         ):
             check_item(item, "User", "PK", "SK")
         return item
@@ -583,10 +583,8 @@ class Project(EntityModel):
         index_key_0 = "PROJECT#" + key_str(self.project_id, "", "Project.project_id")
         item["GSI1PK"] = {"S": index_key_0}
         item["GSI1SK"] = {"S": "PROJECT"}
-        if (
-            bound > MAX_ITEM_BYTES - 4 * len(index_key_0)
-            or len(pk) > 512
-            or len(sk) > 256
+        if bound > MAX_ITEM_BYTES - 4 * len(index_key_0) or (
+            bound > 2048 and (len(pk) > 512 or len(sk) > 256)
         ):
             check_item(item, "Project", "PK", "SK")
         return item
@@ -840,8 +838,9 @@ class Task(EntityModel):
         if self.due_on is not None:
             item["due_on"] = {"S": self.due_on.isoformat()}
         if labels_ := self.labels:
-            item["labels"] = {"SS": list(labels_)}
-            bound += 4 * sum(map(len, labels_))
+            labels_wire = list(labels_)
+            item["labels"] = {"SS": labels_wire}
+            bound += 4 * len("".join(labels_wire))
         index_key_0 = "PROJECT#" + key_str(self.project_id, "", "Task.project_id")
         index_key_1 = (
             "TASK#"
@@ -871,10 +870,8 @@ class Task(EntityModel):
             )
             item["LSI1SK"] = {"S": index_key_4}
             bound += 4 * len(index_key_4)
-        if (
-            bound > MAX_ITEM_BYTES - 4 * (len(index_key_0) + len(index_key_1))
-            or len(pk) > 512
-            or len(sk) > 256
+        if bound > MAX_ITEM_BYTES - 4 * (len(index_key_0) + len(index_key_1)) or (
+            bound > 2048 and (len(pk) > 512 or len(sk) > 256)
         ):
             check_item(item, "Task", "PK", "SK")
         return item

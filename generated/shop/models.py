@@ -318,8 +318,9 @@ class Customer(EntityModel):
         }
         bound = 221 + 4 * (2 * len(pk) + len(email_) + len(name_))
         if tags_ := self.tags:
-            item["tags"] = {"SS": list(tags_)}
-            bound += 4 * sum(map(len, tags_))
+            tags_wire = list(tags_)
+            item["tags"] = {"SS": tags_wire}
+            bound += 4 * len("".join(tags_wire))
         if (address_ := self.address) is not None:
             item["address"] = {"M": address_.to_map()}
             bound += 19 + 4 * (
@@ -332,7 +333,9 @@ class Customer(EntityModel):
         index_key_0 = "EMAIL#" + key_str(self.email, "", "Customer.email")
         item["GSI1PK"] = {"S": index_key_0}
         item["GSI1SK"] = {"S": "CUSTOMER"}
-        if bound > MAX_ITEM_BYTES - 4 * len(index_key_0) or len(pk) > 512:
+        if bound > MAX_ITEM_BYTES - 4 * len(index_key_0) or (
+            bound > 4096 and len(pk) > 512
+        ):
             check_item(item, "Customer", "PK", "SK")
         return item
 
@@ -592,19 +595,9 @@ class Order(EntityModel):
             + encode_datetime(self.placed_at, "Order.placed_at")
         )
         item["LSI1SK"] = {"S": index_key_3}
-        if (
-            bound
-            > MAX_ITEM_BYTES
-            - 4
-            * (
-                len(index_key_0)
-                + len(index_key_1)
-                + len(index_key_2)
-                + len(index_key_3)
-            )
-            or len(pk) > 512
-            or len(sk) > 256
-        ):
+        if bound > MAX_ITEM_BYTES - 4 * (
+            len(index_key_0) + len(index_key_1) + len(index_key_2) + len(index_key_3)
+        ) or (bound > 2048 and (len(pk) > 512 or len(sk) > 256)):
             check_item(item, "Order", "PK", "SK")
         return item
 

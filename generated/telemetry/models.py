@@ -167,7 +167,9 @@ class Site(EntityModel):
         index_key_0 = "SITE#" + key_str(self.site_id, "", "Site.site_id")
         item["GSI2PK"] = {"S": index_key_0}
         item["GSI2SK"] = {"S": "SITE"}
-        if bound > MAX_ITEM_BYTES - 4 * len(index_key_0) or len(pk) > 512:
+        if bound > MAX_ITEM_BYTES - 4 * len(index_key_0) or (
+            bound > 4096 and len(pk) > 512
+        ):
             check_item(item, "Site", "PK", "SK")
         return item
 
@@ -383,9 +385,8 @@ class Device(EntityModel):
         index_key_1 = "DEVICE#" + key_str(self.device_id, "", "Device.device_id")
         item["GSI2PK"] = {"S": index_key_0}
         item["GSI2SK"] = {"S": index_key_1}
-        if (
-            bound > MAX_ITEM_BYTES - 4 * (len(index_key_0) + len(index_key_1))
-            or len(pk) > 512
+        if bound > MAX_ITEM_BYTES - 4 * (len(index_key_0) + len(index_key_1)) or (
+            bound > 4096 and len(pk) > 512
         ):
             check_item(item, "Device", "PK", "SK")
         return item
@@ -616,10 +617,8 @@ class Reading(EntityModel):
         )
         item["GSI1PK"] = {"S": index_key_0}
         item["GSI1SK"] = {"S": index_key_1}
-        if (
-            bound > MAX_ITEM_BYTES - 4 * (len(index_key_0) + len(index_key_1))
-            or len(pk) > 512
-            or len(sk) > 256
+        if bound > MAX_ITEM_BYTES - 4 * (len(index_key_0) + len(index_key_1)) or (
+            bound > 1024 and (len(pk) > 512 or len(sk) > 256)
         ):
             check_item(item, "Reading", "PK", "SK")
         return item
@@ -832,7 +831,9 @@ class Alert(EntityModel):
         bound = 177 + 4 * (2 * len(pk) + len(sk) + len(message_))
         if self.expires_at is not None:
             item["expires_at"] = {"N": encode_ttl(self.expires_at, "Alert.expires_at")}
-        if bound > MAX_ITEM_BYTES or len(pk) > 512 or len(sk) > 256:
+        if bound > MAX_ITEM_BYTES or (
+            bound > 1024 and (len(pk) > 512 or len(sk) > 256)
+        ):
             check_item(item, "Alert", "PK", "SK")
         return item
 

@@ -653,8 +653,9 @@ def _checked(
 
     The value is read once into ``<name>_`` (in the guard, for optional
     fields) and both encoded and measured from there; a json value is encoded
-    and measured in one walk, into ``<name>_wire`` and ``<name>_size``. The
-    suffixes keep these locals apart from ``pk``, ``item``, ``bound``, the
+    and measured in one walk, into ``<name>_wire`` and ``<name>_size``; a set
+    of text or bytes is listed once into ``<name>_wire`` and measured joined.
+    The suffixes keep these locals apart from ``pk``, ``item``, ``bound``, the
     imported names and each other. A nested model's bound (``nested_bound``,
     written over ``self``) is inlined over the local rather than called.
     """
@@ -671,6 +672,12 @@ def _checked(
     if codec.sized_encode is not None:
         prelude = f"{name}_wire, {name}_size = {codec.sized_encode(source, 0)}"
         encode, term = f"{name}_wire", f"{name}_size"
+    elif codec.joined_tag is not None:
+        wire = f"{name}_wire"
+        prelude = f"{wire} = list({source})"
+        encode = f'{{"{codec.joined_tag}": {wire}}}'
+        text = codec.joined_tag == "SS"
+        term = f'4 * len("".join({wire}))' if text else f'len(b"".join({wire}))'
     else:
         prelude = f"{local} = {value}" if guard is None else None
         assert codec.size is not None, "every codec bounds its size"
@@ -716,18 +723,56 @@ def _four_times(texts: list[str]) -> str:
     return f"8 * {texts[0][4:]}" if texts[0].startswith("2 * ") else f"4 * {texts[0]}"
 
 
-_LEADING_CONSTANT = re.compile(r"^(\d+) \+ (.+)$")
+def _addends(term: str) -> list[tuple[ast.expr, str]]:
+    """The top-level addends of an expression with their source text:
+    ``a + (b + c) + d`` -> a, b + c, d."""
+    node = ast.parse(term, mode="eval").body
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _addends(_segment(term, node.left)) + _addends(
+            _segment(term, node.right)
+        )
+    return [(node, term)]
+
+
+def _segment(source: str, node: ast.expr) -> str:
+    """The text of ``node``, parsed from ``source``."""
+    text = ast.get_source_segment(source, node)
+    assert text is not None, "every node parsed from source has a segment"
+    return text
+
+
+def _operand(node: ast.expr, source: str) -> str:
+    """``source`` (of ``node``) safe as one operand of ``+``: parenthesised
+    unless it binds tighter (a name, call, attribute, constant or product)."""
+    tight = isinstance(node, ast.Name | ast.Call | ast.Attribute | ast.Constant) or (
+        isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)
+    )
+    return source if tight else f"({source})"
 
 
 def _sum(constant: int, texts: list[str], terms: list[str]) -> str:
-    """``constant + 4 * (texts...) + terms...``, the shape every bound takes,
-    with the terms' own leading constants (``3 + ...`` of a list) folded in."""
+    """``constant + 4 * (texts...) + terms...``, the shape every bound takes.
+
+    The terms are taken apart at their top-level ``+``: constants are folded
+    into ``constant`` and ``4 * x`` parts join the texts, so a bound adds one
+    constant and multiplies once, however its fields' terms were written.
+    """
+    texts = list(texts)
     rest: list[str] = []
     for term in terms:
-        if match := _LEADING_CONSTANT.match(term):
-            constant += int(match.group(1))
-            term = match.group(2)
-        rest.append(term)
+        for node, source in _addends(term):
+            if isinstance(node, ast.Constant) and isinstance(node.value, int):
+                constant += node.value
+            elif (
+                isinstance(node, ast.BinOp)
+                and isinstance(node.op, ast.Mult)
+                and isinstance(node.left, ast.Constant)
+                and node.left.value == 4
+            ):
+                right = _addends(_segment(source, node.right))
+                texts += [_operand(n, text) for n, text in right]
+            else:
+                rest.append(_operand(node, source))
     return " + ".join([str(constant), *([_four_times(texts)] if texts else []), *rest])
 
 
@@ -762,6 +807,21 @@ def _literal_text(source: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+@dataclass(frozen=True)
+class _KeyTest:
+    """A test sending the item to the exact check for a key's sake.
+
+    ``role`` names a template key's local (pk, sk) whose length the bound
+    counts: such a test cannot pass while the bound is small (see
+    ``_size_check``); the others (plain attributes, which may be empty) always
+    run.
+    """
+
+    test: str
+    role: str | None = None
+    limit: int = 0
+
+
 def _size_check(
     entity: str,
     fields: list[FieldIR],
@@ -770,7 +830,7 @@ def _size_check(
     primary_locals: tuple[KeyWriteIR, ...],
     primary_writes: tuple[KeyWriteIR, ...],
     index_writes: tuple[IndexWriteIR, ...],
-    key_tests: list[str],
+    key_tests: list[_KeyTest],
     key_attributes: list[str],
     covered: dict[str, str],
 ) -> tuple[SizeCheckIR, tuple[FieldIR, ...], tuple[IndexWriteIR, ...]]:
@@ -849,7 +909,18 @@ def _size_check(
     limit = "MAX_ITEM_BYTES"
     if late:
         limit += f" - {_four_times(late)}"
-    over = " or ".join([f"bound > {limit}", *key_tests])
+    # The bound counts 4 bytes per character of a template key's local, twice
+    # when it covers fields: under (that count) x (the key's limit in bytes) the
+    # key is short, so an ordinary item pays one comparison, not one per key.
+    bounded = [t for t in key_tests if t.role is not None]
+    tests = [f"bound > {limit}"]
+    if bounded:
+        safe = min((2 if t.role in twice else 1) * t.limit for t in bounded)
+        either = " or ".join(t.test for t in bounded)
+        either = f"({either})" if len(bounded) > 1 else either
+        tests.append(f"(bound > {safe} and {either})")
+    tests += [t.test for t in key_tests if t.role is None]
+    over = " or ".join(tests)
     pk = q(key_attributes[0])
     sk = q(key_attributes[1]) if len(key_attributes) > 1 else "None"
     check = SizeCheckIR(
@@ -1317,7 +1388,7 @@ class _ModuleBuilder(_Builder):
         self,
         templates: dict[tuple[str, str], KeyTemplate | Attribute],
         attributes: dict[str, Attribute],
-    ) -> list[str]:
+    ) -> list[_KeyTest]:
         """Tests of the table's key values that may be too long or empty.
 
         Text counts 4 bytes a character at most, so a key of at most a quarter
@@ -1325,7 +1396,7 @@ class _ModuleBuilder(_Builder):
         runtime refuses empty placeholders); numbers, dates and datetimes are
         short; an enum is as long as its longest value.
         """
-        tests: list[str] = []
+        tests: list[_KeyTest] = []
         for role, limit in (
             ("pk", MAX_PARTITION_KEY_BYTES),
             ("sk", MAX_SORT_KEY_BYTES),
@@ -1335,20 +1406,20 @@ class _ModuleBuilder(_Builder):
                 continue
             if isinstance(source, KeyTemplate):
                 if source.fields or source.shard:
-                    tests.append(f"len({role}) > {limit // 4}")
+                    tests.append(_KeyTest(f"len({role}) > {limit // 4}", role, limit))
                 elif len(source.text.encode()) > limit:
-                    tests.append("True")  # the exact check names the key
+                    tests.append(_KeyTest("True"))  # the exact check names the key
                 continue
             value = f"self.{source.name}"
             kind = source.type.kind
             if kind == "str":
-                tests.append(f"not 0 < len({value}) <= {limit // 4}")
+                tests.append(_KeyTest(f"not 0 < len({value}) <= {limit // 4}"))
             elif kind == "bytes":
-                tests.append(f"not 0 < len({value}) <= {limit}")
+                tests.append(_KeyTest(f"not 0 < len({value}) <= {limit}"))
             elif kind == "enum":
                 values = (source.decl.values if source.decl else None) or []
                 if max((len(v.encode()) for v in values), default=0) > limit:
-                    tests.append(f"len({value}.value.encode()) > {limit}")
+                    tests.append(_KeyTest(f"len({value}.value.encode()) > {limit}"))
         return tests
 
     def field_refs(

@@ -121,6 +121,9 @@ class Codec:
     # ``(wire value, size bound)`` of the value from one walk, where the bound
     # alone would walk the value again (json).
     sized_encode: Render | None = None
+    # For a set of text or bytes: its wire tag (SS, BS). The checked encoding
+    # lists the set once and measures the list joined, which C does at once.
+    joined_tag: str | None = None
     # An upper bound of the stored bytes of the value (not its name), from the
     # Python expression, cheap enough to compute on every write; None when
     # only a walk of the encoded value can tell (lists, maps, objects, json).
@@ -251,10 +254,11 @@ def container_codec(kind: str, item: Codec, label: str, imports: Imports) -> Cod
             inner = element(f"x{d}", d + 1)
             if inner.isdigit():
                 return f"3 + {int(inner) + 1} * len({v})"
-            if inner in (f"4 * len(x{d})", f"len(x{d})"):
-                # Text or bytes: summed by map() in C, no generator per write.
-                factor = inner.removesuffix(f"len(x{d})")
-                return f"3 + len({v}) + {factor}sum(map(len, {v}))"
+            if inner == f"4 * len(x{d})":
+                # Text or bytes: joined in C, no generator per write.
+                return f'3 + len({v}) + 4 * len("".join({v}))'
+            if inner == f"len(x{d})":
+                return f'3 + len({v}) + len(b"".join({v}))'
             return f"3 + sum(1 + {inner} for x{d} in {v})"
 
         return Codec(
@@ -288,6 +292,7 @@ def container_codec(kind: str, item: Codec, label: str, imports: Imports) -> Cod
             lambda a, d: f'set({a}["SS"])',
             is_set=True,
             size=lambda v, d: f"4 * sum(map(len, {v}))",
+            joined_tag="SS",
         )
     if item.annotation == "bytes":
         imports.add("dyngen_runtime.marshal", "decode_bytes")
@@ -297,6 +302,7 @@ def container_codec(kind: str, item: Codec, label: str, imports: Imports) -> Cod
             lambda a, d: f'{{decode_bytes(x{d}) for x{d} in {a}["BS"]}}',
             is_set=True,
             size=lambda v, d: f"sum(map(len, {v}))",
+            joined_tag="BS",
         )
     number = "encode_int" if item.annotation == "int" else "encode_decimal"
     parse = "int" if item.annotation == "int" else "Decimal"

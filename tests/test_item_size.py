@@ -20,7 +20,7 @@ from dyngen_runtime.size import MAX_ITEM_BYTES, number_size
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generated.shop import Customer, Shop
+from generated.shop import Customer, CustomerAddress, Shop
 from tests.backends import Dynalite
 
 
@@ -57,7 +57,8 @@ def test_documented_sizes_by_hand() -> None:
     assert item_size({"s": {"SS": ["a", "bb"]}, "n": {"NS": ["1", "22"]}}) == 2 + 3 + 4
 
 
-def test_the_runtime_refuses_oversized_items_before_any_request(shop: Shop) -> None:
+def sent_operations(shop: Shop) -> list[str]:
+    """The operations ``shop`` sends from now on, in order."""
     calls: list[str] = []
 
     def counting(send: Send) -> Send:
@@ -68,6 +69,11 @@ def test_the_runtime_refuses_oversized_items_before_any_request(shop: Shop) -> N
         return wrapped
 
     shop._executor.intercept(counting)
+    return calls
+
+
+def test_the_runtime_refuses_oversized_items_before_any_request(shop: Shop) -> None:
+    calls = sent_operations(shop)
     big = Customer(customer_id="c1", email="a@x", name="x" * MAX_ITEM_BYTES)
     with pytest.raises(ItemSizeExceededError) as raised:
         shop.customers.create(big)
@@ -100,16 +106,7 @@ def test_the_checked_encoding_is_exact_at_the_limit() -> None:
 
 
 def test_every_write_path_refuses_before_any_request(shop: Shop) -> None:
-    calls: list[str] = []
-
-    def counting(send: Send) -> Send:
-        def wrapped(operation: str, params: dict[str, Any]) -> dict[str, Any]:
-            calls.append(operation)
-            return send(operation, params)
-
-        return wrapped
-
-    shop._executor.intercept(counting)
+    calls = sent_operations(shop)
     small = Customer(customer_id="c0", email="a@x", name="n")
     big = padded_customer(MAX_ITEM_BYTES + 1)  # 1 more once stored as version 1
     # A guarded set and a nested model carry the excess on the other paths.
@@ -118,6 +115,10 @@ def test_every_write_path_refuses_before_any_request(shop: Shop) -> None:
     )
     with pytest.raises(ItemSizeExceededError, match="largest attributes: tags"):
         shop.customers.put(tagged)
+    street = CustomerAddress(street="s" * MAX_ITEM_BYTES, city="c", zip="z")
+    addressed = small.model_copy(update={"address": street})
+    with pytest.raises(ItemSizeExceededError, match="largest attributes: address"):
+        shop.customers.create(addressed)
     with pytest.raises(
         ItemSizeExceededError, match=r"Customer: item is 40960[12] bytes"
     ):

@@ -177,3 +177,38 @@ def test_console_script_runs(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "no such file or folder: missing" in result.stderr
+
+
+def test_compiled_templates_are_cached_and_the_cache_is_optional(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"  # the same each time: the header names it
+
+    def build(cache_home: Path) -> dict[str, bytes]:
+        shutil.rmtree(out, ignore_errors=True)
+        result = subprocess.run(
+            [
+                *(sys.executable, "-m", "dyngen", "build", str(ROOT / "schemas")),
+                *("--out", str(out)),
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "XDG_CACHE_HOME": str(cache_home)},
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        return {
+            p.relative_to(out).as_posix(): p.read_bytes()
+            for p in sorted(out.rglob("*.py"))
+        }
+
+    cache = tmp_path / "cache"
+    first = build(cache)
+    stored = {p: p.stat().st_mtime_ns for p in cache.rglob("*.cache")}
+    assert len(stored) >= 3  # one per template at least
+    assert build(cache) == first
+    # Read back, not compiled again: Jinja rewrites an entry only on a miss.
+    assert {p: p.stat().st_mtime_ns for p in cache.rglob("*.cache")} == stored
+    unusable = tmp_path / "not-a-folder"
+    unusable.write_text("a file where the cache folder would go")
+    assert build(unusable) == first

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import itertools
 import json
 import re
@@ -146,6 +147,8 @@ def spec_type_value(schema: SchemaDecl, entity: str) -> str:
 
 def q(text: str) -> str:
     """A Python string literal for ``text`` (double quotes, as ruff prints them)."""
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'  # what json.dumps gives, without its cost per call
     return json.dumps(text, ensure_ascii=False)
 
 
@@ -723,15 +726,18 @@ def _four_times(texts: list[str]) -> str:
     return f"8 * {texts[0][4:]}" if texts[0].startswith("2 * ") else f"4 * {texts[0]}"
 
 
-def _addends(term: str) -> list[tuple[ast.expr, str]]:
+@functools.lru_cache(maxsize=4096)
+def _addends(term: str) -> tuple[tuple[ast.expr, str], ...]:
     """The top-level addends of an expression with their source text:
-    ``a + (b + c) + d`` -> a, b + c, d."""
-    node = ast.parse(term, mode="eval").body
+    ``a + (b + c) + d`` -> a, b + c, d. Cached: entities repeat their terms."""
+    return tuple(_addends_of(ast.parse(term, mode="eval").body, term))
+
+
+def _addends_of(node: ast.expr, text: str) -> list[tuple[ast.expr, str]]:
+    """The addends of ``node``, parsed from ``text``, with their source."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return _addends(_segment(term, node.left)) + _addends(
-            _segment(term, node.right)
-        )
-    return [(node, term)]
+        return _addends_of(node.left, text) + _addends_of(node.right, text)
+    return [(node, _segment(text, node))]
 
 
 def _segment(source: str, node: ast.expr) -> str:
@@ -769,7 +775,7 @@ def _sum(constant: int, texts: list[str], terms: list[str]) -> str:
                 and isinstance(node.left, ast.Constant)
                 and node.left.value == 4
             ):
-                right = _addends(_segment(source, node.right))
+                right = _addends_of(node.right, term)
                 texts += [_operand(n, text) for n, text in right]
             else:
                 rest.append(_operand(node, source))

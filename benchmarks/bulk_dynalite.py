@@ -294,7 +294,7 @@ def run(options: Options, items: int | None = None) -> list[PartResult]:
     entity.fake_credentials()
     entity.bench_package()
     total = items or (2_000 if options.quick else 10_000)
-    repeats = options.pick(full=3, quick=2)
+    repeats = options.pick(full=5, quick=2)
     writes: list[Contender]
     reads: list[Contender]
     server_cpu: dict[str, list[float]] = {}

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from dyngen.cli import main
 from dyngen_runtime import tracing
+from dyngen_runtime.executor import Send
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
@@ -129,6 +130,22 @@ def backend_telemetry(backend: Backend) -> Any:
     from generated.telemetry import Telemetry
 
     return backend.client(Telemetry)
+
+
+def sent_operations(db: Any, only: str | None = None) -> list[str]:
+    """The operations client ``db`` sends from now on (just ``only``, if given)."""
+    calls: list[str] = []
+
+    def counting(send: Send) -> Send:
+        def wrapped(operation: str, params: dict[str, Any]) -> dict[str, Any]:
+            if only is None or operation == only:
+                calls.append(operation)
+            return send(operation, params)
+
+        return wrapped
+
+    db._executor.intercept(counting)
+    return calls
 
 
 def run_cli(*argv: str) -> tuple[int, str, str]:

@@ -15,13 +15,13 @@ from dyngen_runtime import (
     ValidationError,
     item_size,
 )
-from dyngen_runtime.executor import Send
 from dyngen_runtime.size import MAX_ITEM_BYTES, number_size
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generated.shop import Customer, CustomerAddress, Shop
 from tests.backends import Dynalite
+from tests.conftest import sent_operations
 
 
 @pytest.mark.parametrize(
@@ -55,21 +55,6 @@ def test_documented_sizes_by_hand() -> None:
     )
     assert item_size({"m": {"M": {"kk": {"S": "v"}}}}) == 1 + 3 + (1 + 2 + 1)
     assert item_size({"s": {"SS": ["a", "bb"]}, "n": {"NS": ["1", "22"]}}) == 2 + 3 + 4
-
-
-def sent_operations(shop: Shop) -> list[str]:
-    """The operations ``shop`` sends from now on, in order."""
-    calls: list[str] = []
-
-    def counting(send: Send) -> Send:
-        def wrapped(operation: str, params: dict[str, Any]) -> dict[str, Any]:
-            calls.append(operation)
-            return send(operation, params)
-
-        return wrapped
-
-    shop._executor.intercept(counting)
-    return calls
 
 
 def test_the_runtime_refuses_oversized_items_before_any_request(shop: Shop) -> None:

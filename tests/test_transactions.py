@@ -20,7 +20,6 @@ from dyngen_runtime import (
     TransactionLimitError,
     ValidationError,
 )
-from dyngen_runtime.executor import Send
 from dyngen_runtime.retry import RetryConfig
 
 from generated.shop import (
@@ -32,7 +31,7 @@ from generated.shop import (
     Shop,
 )
 from tests.backends import Dynalite, MotoServer
-from tests.conftest import Backend
+from tests.conftest import Backend, sent_operations
 from tests.fault_proxy import FaultProxy
 
 PLACED = datetime(2026, 3, 1, tzinfo=UTC)
@@ -109,21 +108,6 @@ def order(n: int = 1) -> Order:
 def setup_customers(db: Shop) -> None:
     db.customers.create(Customer(customer_id="c1", email="a@x", name="A"))
     db.customers.create(Customer(customer_id="c9", email="z@x", name="Z"))
-
-
-def count_requests(db: Shop, operation: str) -> list[str]:
-    calls: list[str] = []
-
-    def counting(send: Send) -> Send:
-        def wrapped(name: str, params: dict[str, Any]) -> dict[str, Any]:
-            if name == operation:
-                calls.append(name)
-            return send(name, params)
-
-        return wrapped
-
-    db._executor.intercept(counting)
-    return calls
 
 
 def test_dynalite_lacks_transactions(dynalite: Dynalite) -> None:
@@ -227,14 +211,14 @@ def test_transact_get_in_order(db: Shop) -> None:
 
 @pytest.mark.parametrize("token", ["", "x" * 37])
 def test_tokens_follow_dynamodbs_rule(db: Shop, token: str) -> None:
-    calls = count_requests(db, "TransactWriteItems")
+    calls = sent_operations(db, "TransactWriteItems")
     with pytest.raises(ValidationError, match="1 to 36 characters"):
         db.transaction(token, lambda tx: [tx.orders.create(order())])
     assert calls == []
 
 
 def test_limits_fail_before_any_request(db: Shop) -> None:
-    calls = count_requests(db, "TransactWriteItems")
+    calls = sent_operations(db, "TransactWriteItems")
     with pytest.raises(TransactionLimitError, match="101 operations"):
         db.transaction(
             "big", lambda tx: [tx.orders.create(order(n)) for n in range(101)]
@@ -376,7 +360,7 @@ def test_the_4_mb_limit_is_exact(db: Shop) -> None:
     models = [heavy(n, pad) for n, pad in enumerate(sizes)]
     writes = prepare([tx_create(db, m) for m in models])
     assert sum(w.size for w in writes) == MAX_BYTES  # exactly 4 MB passes the check
-    calls = count_requests(db, "TransactWriteItems")
+    calls = sent_operations(db, "TransactWriteItems")
     over = [*models[:-1], heavy(10, sizes[-1] + 1)]
     with pytest.raises(TransactionLimitError, match="4194305 bytes"):
         db.transaction("over", lambda tx: [tx.customers.create(m) for m in over])

@@ -699,24 +699,12 @@ def _map_size_bound(fields: list[FieldIR]) -> str:
     """An expression bounding the stored size of a nested model's map value:
     3 bytes, then per attribute 1 byte, its name and its value."""
     constant = 3 + len(fields) + sum(f.size_constant for f in fields)
-    texts: list[str] = []
-    terms: list[str] = []
-    for field in fields:
-        term = field.size_term
-        if term is None:
-            continue
-        if field.guard is None and _is_text_term(term):
-            texts.append(term.removeprefix("4 * "))
-        elif field.guard is None:
-            terms.append(term)
-        else:
-            terms.append(f"({term} if {field.guard} else 0)")
-    return _sum(constant, texts, terms)
-
-
-def _is_text_term(term: str) -> bool:
-    """``4 * len(x)``: text that can share one multiplication with others."""
-    return term.startswith("4 * len(") and term.endswith(")") and term.count("(") == 1
+    terms = [
+        term if field.guard is None else f"({term} if {field.guard} else 0)"
+        for field in fields
+        if (term := field.size_term) is not None
+    ]
+    return _sum(constant, [], terms)
 
 
 def _four_times(texts: list[str]) -> str:
@@ -784,18 +772,16 @@ def _sum(constant: int, texts: list[str], terms: list[str]) -> str:
 
 def _covered_fields(
     templates: dict[tuple[str, str], KeyTemplate | Attribute],
-    primary_writes: tuple[KeyWriteIR, ...],
 ) -> dict[str, str]:
     """Text fields a primary key template contains, to the key's local (pk, sk).
 
     Each placeholder's escaped text is a disjoint part of the key, and escaping
     only lengthens, so the key is at least as long as its text fields together.
     """
-    written = {w.value.removeprefix('{"S": ').removesuffix("}") for w in primary_writes}
     covered: dict[str, str] = {}
     for role in ("pk", "sk"):
         source = templates.get(("primary", role))
-        if not isinstance(source, KeyTemplate) or role not in written:
+        if not isinstance(source, KeyTemplate):
             continue
         for field in source.fields:
             covered.setdefault(field, role)
@@ -862,7 +848,7 @@ def _size_check(
         if literal is not None:
             constant += len(literal.encode())
         else:
-            texts.append(f"len({role})" if role in locals_ else f"len({write.value})")
+            texts.append(f"len({role})")  # a template key's local
     twice: set[str] = set()
     checked_fields: list[FieldIR] = []
     for field in fields:
@@ -876,10 +862,8 @@ def _size_check(
             checked_fields[-1] = dataclasses.replace(
                 field, checked_prelude=None, checked_encode=None, checked_size_term=None
             )
-        elif _is_text_term(term):
-            texts.append(term.removeprefix("4 * "))
         else:
-            terms.append(term)
+            terms.append(term)  # _sum moves its ``4 * x`` parts to the texts
     texts = [f"2 * {t}" if t.removeprefix("len(")[:-1] in twice else t for t in texts]
     late: list[str] = []  # index keys are written after the bound starts
     indexes: list[IndexWriteIR] = []
@@ -1354,7 +1338,7 @@ class _ModuleBuilder(_Builder):
             index_writes,
             self.key_tests(templates, attributes),
             key_attributes,
-            _covered_fields(templates, primary_writes),
+            _covered_fields(templates),
         )
         info = (
             f"EntityInfo(name={q(name)}, type_value={q(decl.type_value or name)}, "

@@ -19,8 +19,6 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -44,18 +42,18 @@ from generated.shop import (
     CustomerAddress,
     CustomerStatus,
     Order,
-    OrderLines,
     OrderStatus,
     Shop,
 )
 from tests.backends import Dynalite, MotoServer
 from tests.fault_proxy import FaultProxy, Faults
+from tests.shop_data import PLACED
+from tests.shop_data import order as shop_order
 
 ACCESS_KEY = "AKIDLEAKCANARY0001"
 SECRET_KEY = "secret/LEAK+CANARY"
 TOKEN = "token-LEAK-CANARY"
 CANARIES = (ACCESS_KEY, SECRET_KEY, TOKEN)
-PLACED = datetime(2026, 3, 1, tzinfo=UTC)
 _TYPE = "com.amazonaws.dynamodb.v20120810#"
 
 Transport = Literal["http", "boto3"]
@@ -197,15 +195,7 @@ def evidence() -> Iterator[Evidence]:
 
 
 def order(n: int) -> Order:
-    return Order(
-        customer_id="c1",
-        order_id=f"o{n}",
-        placed_at=PLACED,
-        status=OrderStatus.pending,
-        total=Decimal("9.5"),
-        notes="note",
-        lines=[OrderLines(sku="s", qty=1, price=Decimal("9.5"))],
-    )
+    return shop_order(n, notes="note")
 
 
 def customer(n: int) -> Customer:

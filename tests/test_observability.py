@@ -14,8 +14,6 @@ import logging
 import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -49,14 +47,14 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
 from opentelemetry.trace import StatusCode
 from prometheus_client import CollectorRegistry
 
-from generated.shop import Customer, Order, OrderLines, OrderStatus, Shop
+from generated.shop import Customer, Shop
 from tests.backends import Dynalite, MotoServer
 from tests.conftest import Backend
 from tests.fault_proxy import FaultProxy, Faults
+from tests.shop_data import order
 
 MARKER = "payload-marker-123"
 """An item value that must only ever be logged at TRACE."""
-PLACED = datetime(2026, 3, 1, tzinfo=UTC)
 _TYPE = "com.amazonaws.dynamodb.v20120810#"
 
 
@@ -158,17 +156,6 @@ def make(backend: Backend) -> Callable[..., Shop]:
 
 def customer(n: int, name: str = "C") -> Customer:
     return Customer(customer_id=f"c{n}", email=f"{n}@x", name=name)
-
-
-def order(n: int) -> Order:
-    return Order(
-        customer_id="c1",
-        order_id=f"o{n}",
-        placed_at=PLACED,
-        status=OrderStatus.pending,
-        total=Decimal("9.5"),
-        lines=[OrderLines(sku="s", qty=1, price=Decimal("9.5"))],
-    )
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -25,16 +23,12 @@ from dyngen_runtime.retry import RetryConfig
 from generated.shop import (
     Customer,
     CustomerStatus,
-    Order,
-    OrderLines,
-    OrderStatus,
     Shop,
 )
 from tests.backends import Dynalite, MotoServer
 from tests.conftest import Backend, sent_operations
 from tests.fault_proxy import FaultProxy
-
-PLACED = datetime(2026, 3, 1, tzinfo=UTC)
+from tests.shop_data import PLACED, order
 
 
 class TxBackend:
@@ -92,17 +86,6 @@ def txb(request: pytest.FixtureRequest) -> Iterator[TxBackend]:
 @pytest.fixture
 def db(txb: TxBackend) -> Shop:
     return txb.db
-
-
-def order(n: int = 1) -> Order:
-    return Order(
-        customer_id="c1",
-        order_id=f"o{n}",
-        placed_at=PLACED,
-        status=OrderStatus.pending,
-        total=Decimal("9.5"),
-        lines=[OrderLines(sku="s", qty=1, price=Decimal("9.5"))],
-    )
 
 
 def setup_customers(db: Shop) -> None:

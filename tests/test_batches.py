@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from dyngen_runtime import ValidationError
+from dyngen_runtime import ItemSizeExceededError, ValidationError
 from dyngen_runtime.executor import Send
 from dyngen_runtime.retry import RetryConfig
 
@@ -122,11 +122,44 @@ def test_batch_write_mixes_entities_and_deletes(shop: Shop) -> None:
 def test_duplicate_keys_fail_before_any_request(shop: Shop) -> None:
     wrapped = wrap(shop, rounds=0)
     twice = customers(2) + customers(1)
-    with pytest.raises(ValidationError, match=r"same key twice.*#0 and #2"):
+    with pytest.raises(
+        ValidationError, match=r"same key twice.*#0 and #2: PK='CUSTOMER#c0000'"
+    ):
         shop.batch_write(puts=twice)
     with pytest.raises(ValidationError, match="#0 and #1"):
         shop.batch_write(puts=customers(1), deletes=[Customer.key(customer_id="c0000")])
     assert wrapped.calls["write"] == 0
+
+
+def test_a_model_changed_during_its_batch_fails_alone(shop: Shop) -> None:
+    """Every put is checked before the first request and encoded again when
+    its chunk is sent; a model changed in between is reported, not sent."""
+    shop._executor.batch_concurrency = 1  # chunks in order: #1 goes before #2
+    models = customers(60)
+    oversized, renamed = models[30], models[31]  # both in the second chunk
+    sent: list[int] = []
+
+    def around(send: Send) -> Send:
+        def forward(operation: str, params: dict[str, Any]) -> dict[str, Any]:
+            if operation == "BatchWriteItem":
+                sent.append(len(params["RequestItems"][shop.table_name]))
+                oversized.name = "x" * 410_000
+                renamed.customer_id = "c0032"  # the next model's key
+            return send(operation, params)
+
+        return forward
+
+    shop._executor.intercept(around)
+    result = shop.batch_write(puts=models)
+    assert sent == [25, 23, 10]
+    # The renamed model goes first in its chunk, so the model whose key it
+    # took is the one that repeats a key.
+    assert [f.request for f in result.failed] == [oversized, models[32]]
+    assert isinstance(result.failed[0].error, ItemSizeExceededError)
+    assert "repeats another write's" in result.failed[1].reason
+    assert len(result.succeeded) == 58
+    got = shop.customers.batch_get([{"customer_id": f"c{n:04d}"} for n in range(60)])
+    assert got.missing == [{"customer_id": "c0030"}, {"customer_id": "c0031"}]
 
 
 def test_unprocessed_items_are_retried_until_done(backend: Backend) -> None:

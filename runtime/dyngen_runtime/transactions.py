@@ -11,7 +11,6 @@ item.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from dyngen_runtime.errors import (
 from dyngen_runtime.executor import Executor
 from dyngen_runtime.expressions import Condition, Placeholders
 from dyngen_runtime.size import item_size
-from dyngen_runtime.wire import Item
+from dyngen_runtime.wire import Item, KeyIdentity, describe_key, key_identity
 
 if TYPE_CHECKING:
     from dyngen_runtime.repository import EntityRepository
@@ -92,10 +91,6 @@ def check_token(token: object) -> str:
     return token
 
 
-def _identity(key: Item) -> str:
-    return json.dumps(key, sort_keys=True, default=repr)
-
-
 def prepare(operations: Sequence[TxWrite | UpdateBuilder[Any]]) -> list[TxWrite]:
     """Turn builders into operations and check DynamoDB's limits."""
     from dyngen_runtime.update import UpdateBuilder
@@ -121,13 +116,13 @@ def prepare(operations: Sequence[TxWrite | UpdateBuilder[Any]]) -> list[TxWrite]
         raise TransactionLimitError(
             f"transaction items total {total} bytes: DynamoDB allows at most {MAX_BYTES}"
         )
-    seen: dict[str, int] = {}
+    seen: dict[KeyIdentity, int] = {}
     for index, write in enumerate(writes):
-        identity = _identity(write.key)
+        identity = key_identity(write.key)
         if identity in seen:
             raise ValidationError(
                 f"operations #{seen[identity]} and #{index} both touch {write.entity} "
-                f"{identity}: DynamoDB allows one operation per item in a transaction"
+                f"{describe_key(identity)}: DynamoDB allows one operation per item in a transaction"
             )
         seen[identity] = index
     return writes

@@ -136,30 +136,43 @@ def test_a_model_changed_during_its_batch_fails_alone(shop: Shop) -> None:
     its chunk is sent; a model changed in between is reported, not sent."""
     shop._executor.batch_concurrency = 1  # chunks in order: #1 goes before #2
     models = customers(60)
-    oversized, renamed = models[30], models[31]  # both in the second chunk
+    gone = Customer.key(customer_id="c0099")
+
+    def change() -> None:
+        models[30].name = "x" * 410_000  # chunk 2
+        models[31].customer_id = "c0032"  # the next model's key
+        models[33].created_at = "yesterday"  # type: ignore[assignment]
+        models[55].customer_id = "c0099"  # chunk 3, the delete's key
+
     sent: list[int] = []
 
     def around(send: Send) -> Send:
         def forward(operation: str, params: dict[str, Any]) -> dict[str, Any]:
             if operation == "BatchWriteItem":
                 sent.append(len(params["RequestItems"][shop.table_name]))
-                oversized.name = "x" * 410_000
-                renamed.customer_id = "c0032"  # the next model's key
+                change()
             return send(operation, params)
 
         return forward
 
     shop._executor.intercept(around)
-    result = shop.batch_write(puts=models)
-    assert sent == [25, 23, 10]
-    # The renamed model goes first in its chunk, so the model whose key it
-    # took is the one that repeats a key.
-    assert [f.request for f in result.failed] == [oversized, models[32]]
+    result = shop.batch_write(puts=models, deletes=[gone])
+    assert sent == [25, 22, 10]
+    # A renamed model goes first in its chunk, so the write whose key it took
+    # is the one that repeats a key.
+    failed = [f.request for f in result.failed]
+    assert failed == [models[30], models[32], models[33], gone]
+    reasons = [f.reason for f in result.failed]
     assert isinstance(result.failed[0].error, ItemSizeExceededError)
-    assert "repeats another write's" in result.failed[1].reason
-    assert len(result.succeeded) == 58
-    got = shop.customers.batch_get([{"customer_id": f"c{n:04d}"} for n in range(60)])
-    assert got.missing == [{"customer_id": "c0030"}, {"customer_id": "c0031"}]
+    assert "repeats another write's" in reasons[1]
+    assert reasons[2].startswith("AttributeError: ")
+    assert result.failed[2].error is None
+    assert "repeats another write's" in reasons[3]
+    assert len(result.succeeded) == 57
+    got = shop.customers.batch_get([{"customer_id": f"c{n:04d}"} for n in range(100)])
+    assert got.missing == [
+        {"customer_id": f"c{n:04d}"} for n in (30, 31, 33, 55, *range(60, 99))
+    ]
 
 
 def test_unprocessed_items_are_retried_until_done(backend: Backend) -> None:

@@ -223,31 +223,39 @@ def batch_write(
             "batch_write names the same key twice (DynamoDB would refuse the whole "
             "request): " + "; ".join(duplicates)
         )
-    del seen
 
     def write(start: int) -> BatchWriteResult:
         done = BatchWriteResult()
         pending: dict[KeyIdentity, tuple[EntityModel | Item, dict[str, Any]]] = {}
         for position in range(start, min(start + WRITE_CHUNK, len(identities))):
-            if position >= len(puts):
-                key = deletes[position - len(puts)]
-                pending[identities[position]] = (key, {"DeleteRequest": {"Key": key}})
-                continue
-            model = puts[position]
-            try:
-                item = model.to_checked_item()
-            except DyngenError as error:  # changed since it was checked
-                done.failed.append(BatchFailure(model, str(error), error))
-                continue
-            identity = _put_identity(model, item)
-            if identity in pending:  # its key changed since it was checked
+            original: EntityModel | Item
+            if position < len(puts):
+                original = model = puts[position]
+                try:
+                    item = model.to_checked_item()
+                except Exception as error:  # the model changed since its check
+                    if isinstance(error, DyngenError):
+                        failure = BatchFailure(model, str(error), error)
+                    else:
+                        failure = BatchFailure(
+                            model, f"{type(error).__name__}: {error}"
+                        )
+                    done.failed.append(failure)
+                    continue
+                identity = _put_identity(model, item)
+                request = {"PutRequest": {"Item": item}}
+            else:
+                original = key = deletes[position - len(puts)]
+                identity = identities[position]
+                request = {"DeleteRequest": {"Key": key}}
+            if identity in pending:  # a put's key changed since its check
                 done.failed.append(
                     BatchFailure(
-                        model, "its key repeats another write's in its request"
+                        original, "its key repeats another write's in its request"
                     )
                 )
                 continue
-            pending[identity] = (model, {"PutRequest": {"Item": item}})
+            pending[identity] = (original, request)
         if pending:
             _write_chunk(executor, pending, done)
         return done

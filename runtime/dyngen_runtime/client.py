@@ -160,7 +160,7 @@ class TableClient:
         cassette file when the client is closed (see :meth:`replay`).
 
         ``batch_concurrency`` bounds how many batch requests one
-        ``batch_write`` / ``batch_get`` has in flight. ``trusted_reads``
+        ``batch_write`` / ``batch_get`` has in flight (8 by default). ``trusted_reads``
         decodes items without pydantic validation (about twice as fast), for
         tables that only this code writes.
         """

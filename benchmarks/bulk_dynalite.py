@@ -370,16 +370,29 @@ def run(options: Options, items: int | None = None) -> list[PartResult]:
         if part == "bulk_write" and server_cpu:
             # dynalite is one Node.js process: its CPU per item bounds the
             # items/s any client can reach, whatever the client does.
+            # Its busy share of a contender's wall time says how much of that
+            # time the client spent with nothing in flight.
             shown = []
             for name, spent in server_cpu.items():
+                shown_name = name.removesuffix(suffix)
                 per_item = statistics.median(spent) / total
+                walls = [sample.wall for sample in mine.get(shown_name, [])]
+                busy = (
+                    f", busy {per_item / statistics.median(walls):.0%}" if walls else ""
+                )
                 shown.append(
-                    f"{name.removesuffix(suffix)}: {per_item * 1e6:.0f} us/item "
-                    f"(ceiling {1 / per_item:,.0f} items/s)"
+                    f"{shown_name}: {per_item * 1e6:.0f} us/item "
+                    f"(ceiling {1 / per_item:,.0f} items/s{busy})"
                 )
             result.notes.append(
-                "dynalite's own CPU per item written (median), and the items/s it "
-                "allows at best: " + "; ".join(shown)
+                "dynalite's own CPU per item written (median), the items/s it "
+                "allows at best, and the share of the contender's wall time it was "
+                "busy: " + "; ".join(shown)
+            )
+            result.notes.append(
+                f"{DYNGEN} encodes and checks every item before its first request "
+                "(a bad one must leave nothing written), so dynalite idles for that "
+                "pass; after it, requests are in flight until the last answer."
             )
             result.extra["server_cpu_per_item"] = {
                 name.removesuffix(suffix): statistics.median(spent) / total

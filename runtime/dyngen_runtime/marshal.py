@@ -25,6 +25,9 @@ MAX_SIGNIFICANT_DIGITS = 38
 MIN_EXPONENT = -130
 MAX_EXPONENT = 125
 _INT_FAST_LIMIT = 10**38
+# Floats strictly inside these are inside DynamoDB's range whatever their text.
+_FLOAT_FAST_LOW = 1e-129
+_FLOAT_FAST_HIGH = 1e125
 
 
 def encode_datetime(value: datetime, field: str) -> str:
@@ -80,8 +83,13 @@ def encode_decimal(value: Decimal, field: str) -> str:
         raise ValidationError(f"{field}: {value} is not a finite number")
     if not value:
         return "0"
-    _check_number(value.as_tuple().digits, value.adjusted(), field, str(value))
-    return str(value)
+    text = str(value)
+    # Plain notation (no exponent) in at most 38 characters holds at most 38
+    # digits, and Decimal prints plainly only from 1E-6 up to its digits' span:
+    # inside every limit, so the digit walk is needed only for the rest.
+    if len(text) > MAX_SIGNIFICANT_DIGITS or "E" in text:
+        _check_number(value.as_tuple().digits, value.adjusted(), field, text)
+    return text
 
 
 def encode_int(value: int, field: str) -> str:
@@ -101,7 +109,9 @@ def encode_float(value: float, field: str) -> str:
             f"{field}: {value} cannot be stored; DynamoDB has no NaN or infinity"
         )
     text = repr(value)
-    if value:
+    # repr() gives at most 17 significant digits; only the magnitude can be
+    # out of range, and well inside it needs no Decimal.
+    if value and not _FLOAT_FAST_LOW < abs(value) < _FLOAT_FAST_HIGH:
         decimal = Decimal(text)
         _check_number(decimal.as_tuple().digits, decimal.adjusted(), field, text)
     return text

@@ -160,9 +160,9 @@ class TableClient:
         cassette file when the client is closed (see :meth:`replay`).
 
         ``batch_concurrency`` bounds how many batch requests one
-        ``batch_write`` / ``batch_get`` has in flight (8 by default). ``trusted_reads``
-        decodes items without pydantic validation (about twice as fast), for
-        tables that only this code writes.
+        ``batch_write`` / ``batch_get`` has in flight (8 by default).
+        ``trusted_reads`` decodes items without pydantic validation (about
+        twice as fast), for tables that only this code writes.
         """
         if transport not in (None, "http", "boto3"):
             raise ConfigurationError(

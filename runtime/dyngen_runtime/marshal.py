@@ -84,9 +84,10 @@ def encode_decimal(value: Decimal, field: str) -> str:
     if not value:
         return "0"
     text = str(value)
-    # Plain notation (no exponent) in at most 38 characters holds at most 38
-    # digits, and Decimal prints plainly only from 1E-6 up to its digits' span:
-    # inside every limit, so the digit walk is needed only for the rest.
+    # Decimal writes plain notation (no "E") only for magnitudes of at least
+    # 1E-6 with no positive exponent, so plain text of at most 38 characters
+    # has at most 38 digits and a magnitude inside DynamoDB's range: only
+    # longer or exponent-form text needs the digit walk.
     if len(text) > MAX_SIGNIFICANT_DIGITS or "E" in text:
         _check_number(value.as_tuple().digits, value.adjusted(), field, text)
     return text

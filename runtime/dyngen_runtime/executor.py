@@ -26,11 +26,12 @@ from dyngen_runtime.retry import RetryConfig, call_with_retries, retry_class
 
 _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 
-# Batch requests in flight per batch_write/batch_get. Against dynalite (one
-# Node process) 8 kept the server busy 93-99% of the time requests were going
-# out, where 4 left it idle 7-13% of it, and wrote 3-10% more items/s
-# (benchmarks/bulk_dynalite.py); 16 added little more. What DynamoDB throttles comes back unprocessed and
-# is retried with backoff, so more in flight never loses a write.
+# Batch requests in flight per batch_write/batch_get. With 10 ms of latency
+# per request, as a network round trip adds, 8 wrote 1.8x the items/s of 4
+# (benchmarks/bulk_latency.py). Against local dynalite, bound by its own CPU,
+# 4 and 8 are within noise of each other. What DynamoDB throttles comes back
+# unprocessed and is retried with backoff, so more in flight never loses a
+# write.
 BATCH_CONCURRENCY = 8
 
 Send = Callable[[str, dict[str, Any]], dict[str, Any]]

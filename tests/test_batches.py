@@ -175,6 +175,29 @@ def test_a_model_changed_during_its_batch_fails_alone(shop: Shop) -> None:
     ]
 
 
+def test_a_delete_changed_during_its_batch_is_retried_as_sent(shop: Shop) -> None:
+    """Unprocessed writes are matched by the key sent; matching the delete by
+    its key at check time once reported it written while it was not."""
+    shop.batch_write(puts=customers(1, start=100))
+    gone = Customer.key(customer_id="c0099")
+    wrapped = wrap(shop, rounds=1000)  # every request leaves half unprocessed
+    shop._executor.batch_concurrency = 1
+
+    def around(send: Send) -> Send:
+        def forward(operation: str, params: dict[str, Any]) -> dict[str, Any]:
+            gone.update(Customer.key(customer_id="c0100"))  # before any is sent
+            return send(operation, params)
+
+        return forward
+
+    shop._executor.intercept(around)
+    result = shop.batch_write(puts=customers(30), deletes=[gone])
+    assert wrapped.calls["write"] > 3  # the delete went out unprocessed first
+    assert result.failed == []
+    assert len(result.succeeded) == 31
+    assert shop.customers.get(customer_id="c0100") is None
+
+
 def test_unprocessed_items_are_retried_until_done(backend: Backend) -> None:
     db = backend.client(Shop)
     wrapped = wrap(db, rounds=4)

@@ -246,9 +246,9 @@ def batch_write(
                 request = {"PutRequest": {"Item": item}}
             else:
                 original = key = deletes[position - len(puts)]
-                identity = identities[position]
+                identity = key_identity(key)  # as sent, should the dict have changed
                 request = {"DeleteRequest": {"Key": key}}
-            if identity in pending:  # a put's key changed since its check
+            if identity in pending:  # a key changed since its check
                 done.failed.append(
                     BatchFailure(
                         original, "its key repeats another write's in its request"

@@ -14,7 +14,16 @@ from pathlib import Path
 
 from ruff.__main__ import find_ruff_bin
 
-_SETTINGS = ["--isolated", "--line-length", "88", "--target-version", "py311"]
+# --no-cache: the folder is thrown away, so writing ruff's cache into it only
+# cost time (about 30 ms of a 100-entity build).
+_SETTINGS = [
+    "--isolated",
+    "--no-cache",
+    "--line-length",
+    "88",
+    "--target-version",
+    "py311",
+]
 
 
 class FormatError(RuntimeError):

@@ -1,4 +1,4 @@
-"""Type names for DynamoDB's wire format, as the low-level client takes it."""
+"""Type names for DynamoDB's wire format, and a hashable identity of a key."""
 
 from __future__ import annotations
 

@@ -200,7 +200,8 @@ def make_dyngen(endpoint: str, table: str, total: int, **settings: Any) -> Bulk:
     db.create_table()
     orders = [entity.dyngen_order(n) for n in range(total)]
     keys = [entity.dyngen_key(n) for n in range(total)]
-    name = DYNGEN if not settings else DYNGEN_SEQUENTIAL
+    shown = ", ".join(f"{key}={value}" for key, value in settings.items())
+    name = f"{DYNGEN} {shown}" if settings else DYNGEN
 
     def write(n: int) -> object:
         result = db.batch_write(puts=orders[:n])
@@ -220,7 +221,7 @@ def make_dyngen(endpoint: str, table: str, total: int, **settings: Any) -> Bulk:
 
     note = "db.batch_write(puts=models) / db.orders.batch_get(keys)"
     if settings:
-        note += f"; connect({', '.join(f'{k}={v}' for k, v in settings.items())})"
+        note += f"; connect({shown})"
     return Bulk(name, write, read, note, db.close)
 
 

@@ -29,7 +29,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dyngen_runtime import item_size
-from dyngen_runtime.http_transport import encode_body
+from dyngen_runtime.wire_json import encode_body
 
 from benchmarks import entity
 from benchmarks.harness import (

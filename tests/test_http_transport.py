@@ -50,9 +50,10 @@ from dyngen_runtime import (
     ValidationError,
 )
 from dyngen_runtime.executor import Executor
-from dyngen_runtime.http_transport import HttpTransport, decode_body, encode_body
+from dyngen_runtime.http_transport import HttpTransport
 from dyngen_runtime.retry import RetryConfig, RetryEvent, retry_class
 from dyngen_runtime.sigv4 import Signer
+from dyngen_runtime.wire_json import decode_body, encode_body
 
 from generated.shop import Shop
 

@@ -23,6 +23,7 @@ from dyngen_runtime.expressions import Placeholders, render_projection
 from dyngen_runtime.model import EntityModel
 from dyngen_runtime.retry import Policy, RetryConfig
 from dyngen_runtime.wire import Item, KeyIdentity, describe_key, key_identity
+from dyngen_runtime.wire_json import EncodedRequest
 
 logger = logging.getLogger("dyngen.batch")
 
@@ -33,6 +34,9 @@ R = TypeVar("R")
 
 GET_CHUNK = 100
 WRITE_CHUNK = 25
+
+#: A BatchWriteItem entry: a put written as JSON text, or a delete's dict.
+Request = EncodedRequest | dict[str, Any]
 
 
 @dataclass
@@ -203,14 +207,20 @@ def batch_write(
     puts: Sequence[EntityModel],
     deletes: Sequence[Item],
 ) -> BatchWriteResult:
-    """Write ``puts`` and ``deletes`` (any number), unconditionally."""
-    # Every put is encoded and checked, and every key noted, before the first
-    # request: a bad item or a repeated key leaves nothing written. The encoded
-    # items are not kept. Holding every wire item until its chunk is sent moves
-    # them all into the garbage collector's oldest generation, whose full
-    # collections then stall the sending threads (about 20 us per item of
-    # 10,000, measured); each chunk encodes its models again as it goes.
-    identities = [_put_identity(model, model.to_checked_item()) for model in puts]
+    """Write ``puts`` and ``deletes`` (any number), unconditionally.
+
+    Every put is encoded and checked, and every key noted, before the first
+    request: a bad item or a repeated key leaves nothing written. What is
+    written is each item as it was then, even if its model changes while the
+    batch runs.
+    """
+    # Puts are held as JSON text until their chunk is sent: one string per
+    # item, which the garbage collector never scans. Holding 10,000 wire dicts
+    # instead moved them all into the collector's oldest generation, whose
+    # full collections then stalled the sending threads (about 20 us per
+    # item, measured); the text also goes into the request body as it is.
+    encoded = [model.to_checked_json() for model in puts]
+    identities = [identity for _, identity in encoded]
     identities.extend(key_identity(key) for key in deletes)
     seen: dict[KeyIdentity, int] = {}
     duplicates: list[str] = []
@@ -223,41 +233,25 @@ def batch_write(
             "batch_write names the same key twice (DynamoDB would refuse the whole "
             "request): " + "; ".join(duplicates)
         )
+    # Delete keys are copied now, as the puts are written now: a key dict
+    # changed while the batch runs changes nothing.
+    deleted = [{name: dict(value) for name, value in key.items()} for key in deletes]
 
     def write(start: int) -> BatchWriteResult:
         done = BatchWriteResult()
-        pending: dict[KeyIdentity, tuple[EntityModel | Item, dict[str, Any]]] = {}
+        pending: dict[KeyIdentity, tuple[EntityModel | Item, Request]] = {}
         for position in range(start, min(start + WRITE_CHUNK, len(identities))):
             original: EntityModel | Item
+            request: Request
             if position < len(puts):
-                original = model = puts[position]
-                try:
-                    item = model.to_checked_item()
-                except Exception as error:  # the model changed since its check
-                    if isinstance(error, DyngenError):
-                        failure = BatchFailure(model, str(error), error)
-                    else:
-                        failure = BatchFailure(
-                            model, f"{type(error).__name__}: {error}"
-                        )
-                    done.failed.append(failure)
-                    continue
-                identity = _put_identity(model, item)
-                request = {"PutRequest": {"Item": item}}
+                original = puts[position]
+                text = encoded[position][0]
+                request = EncodedRequest('{"PutRequest":{"Item":' + text + "}}")
             else:
-                original = key = deletes[position - len(puts)]
-                identity = key_identity(key)  # as sent, should the dict have changed
-                request = {"DeleteRequest": {"Key": key}}
-            if identity in pending:  # a key changed since its check
-                done.failed.append(
-                    BatchFailure(
-                        original, "its key repeats another write's in its request"
-                    )
-                )
-                continue
-            pending[identity] = (original, request)
-        if pending:
-            _write_chunk(executor, pending, done)
+                original = deletes[position - len(puts)]
+                request = {"DeleteRequest": {"Key": deleted[position - len(puts)]}}
+            pending[identities[position]] = (original, request)
+        _write_chunk(executor, pending, done)
         return done
 
     result = BatchWriteResult()
@@ -265,10 +259,6 @@ def batch_write(
         result.succeeded.extend(done.succeeded)
         result.failed.extend(done.failed)
     return result
-
-
-def _put_identity(model: EntityModel, item: Item) -> KeyIdentity:
-    return key_identity({name: item[name] for name in model._entity.key_attributes})
 
 
 def _each(executor: Executor, work: Callable[[C], R], chunks: list[C]) -> Iterator[R]:
@@ -285,7 +275,7 @@ def _each(executor: Executor, work: Callable[[C], R], chunks: list[C]) -> Iterat
 
 def _write_chunk(
     executor: Executor,
-    pending: dict[KeyIdentity, tuple[EntityModel | Item, dict[str, Any]]],
+    pending: dict[KeyIdentity, tuple[EntityModel | Item, Request]],
     result: BatchWriteResult,
 ) -> None:
     """Send ``pending`` (identity: what was passed and its request) until none
@@ -324,7 +314,7 @@ def _write_chunk(
 
 def _request_identity(
     request: dict[str, Any],
-    pending: dict[KeyIdentity, tuple[EntityModel | Item, dict[str, Any]]],
+    pending: dict[KeyIdentity, tuple[EntityModel | Item, Request]],
 ) -> KeyIdentity | None:
     """The identity of an UnprocessedItems entry, by the key it writes."""
     if "DeleteRequest" in request:

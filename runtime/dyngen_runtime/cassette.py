@@ -44,7 +44,7 @@ from typing import Any
 
 from dyngen_runtime import errors
 from dyngen_runtime.executor import Send
-from dyngen_runtime.http_transport import decode_body, encode_body
+from dyngen_runtime.wire_json import decode_body, encode_body
 
 FORMAT = "dyngen-cassette"
 VERSION = 1

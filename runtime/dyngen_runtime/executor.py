@@ -23,6 +23,7 @@ from dyngen_runtime.error_mapping import (
 from dyngen_runtime.http_transport import HttpTransport
 from dyngen_runtime.observe import Observer
 from dyngen_runtime.retry import RetryConfig, call_with_retries, retry_class
+from dyngen_runtime.wire_json import plain
 
 _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 
@@ -76,6 +77,7 @@ class Executor:
             else Observer(table_name, pk_attribute=None, sk_attribute=None)
         )
         self._send: Send = http.send if http is not None else self._send_boto
+        self._intercepted = False
         self._close_hooks: list[Callable[[], None]] = []
         if on_close is not None:
             self._close_hooks.append(on_close)
@@ -127,6 +129,7 @@ class Executor:
         the response or raises a runtime error, as ``send`` does.
         """
         self._send = wrap(self._send)
+        self._intercepted = True
 
     def call(
         self,
@@ -145,6 +148,11 @@ class Executor:
         ``entity`` names the entity the call is about, for logs and spans.
         """
         observer = self.observer
+        if self._intercepted or self.http is None:
+            # Only the direct HTTP path writes EncodedRequest entries into the
+            # body as they are; boto3, recording, replay and test wrappers
+            # read dicts.
+            params = plain(params)
         params = observer.prepare(operation, params)
         state = observer.start(operation, params, entity)
 

@@ -16,8 +16,6 @@ values (``B``/``BS``) come back as ``bytes``, numbers stay strings.
 
 from __future__ import annotations
 
-import base64
-import json
 import platform
 import zlib
 from typing import Any
@@ -27,55 +25,10 @@ from dyngen_runtime import errors
 from dyngen_runtime.error_mapping import map_error_response, redact
 from dyngen_runtime.http_pool import ConnectionPool, ConnectTimeout, ReadTimeout
 from dyngen_runtime.sigv4 import Signer
+from dyngen_runtime.wire_json import decode_body, encode_body
 
 _TARGET = "DynamoDB_20120810."
 _USER_AGENT = f"dyngen-runtime python/{platform.python_version()}"
-
-
-def _encode_default(value: object) -> str:
-    if isinstance(value, bytes | bytearray | memoryview):
-        return base64.b64encode(value).decode("ascii")
-    raise TypeError(f"cannot send a {type(value).__name__} value to DynamoDB")
-
-
-def encode_body(params: dict[str, Any]) -> bytes:
-    """The JSON body of a request; ``bytes`` values become base64 as on the wire."""
-    return json.dumps(
-        params, separators=(",", ":"), ensure_ascii=False, default=_encode_default
-    ).encode()
-
-
-def _decode_binary(node: Any) -> None:
-    # Only attribute values hold binaries, and only they are one-key dicts of
-    # "B" (a string) or "BS" (a list of strings): maps nest attribute values,
-    # so a map attribute named "B" holds a dict and is left alone.
-    if isinstance(node, dict):
-        if len(node) == 1:
-            value = node.get("B")
-            if isinstance(value, str):
-                node["B"] = base64.b64decode(value)
-                return
-            values = node.get("BS")
-            if isinstance(values, list) and all(isinstance(v, str) for v in values):
-                node["BS"] = [base64.b64decode(v) for v in values]
-                return
-        for child in node.values():
-            if isinstance(child, dict | list):
-                _decode_binary(child)
-    elif isinstance(node, list):
-        for child in node:
-            if isinstance(child, dict | list):
-                _decode_binary(child)
-
-
-def decode_body(data: bytes) -> dict[str, Any]:
-    """Parse a JSON response body; base64 binaries become ``bytes``."""
-    if not data:
-        return {}
-    parsed: dict[str, Any] = json.loads(data)
-    if b'"B"' in data or b'"BS"' in data:
-        _decode_binary(parsed)
-    return parsed
 
 
 class HttpTransport:

@@ -16,6 +16,8 @@ from dyngen_runtime import (
     item_size,
 )
 from dyngen_runtime.size import MAX_ITEM_BYTES, number_size
+from dyngen_runtime.wire import key_identity
+from dyngen_runtime.wire_json import decode_body
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -77,17 +79,32 @@ def padded_customer(size: int) -> Customer:
     return base.model_copy(update={"name": "x" * pad})
 
 
-def test_the_checked_encoding_is_exact_at_the_limit() -> None:
+def checked(model: Any, how: str) -> Any:
+    """The checked item by ``to_checked_item`` or, decoded, ``to_checked_json``."""
+    if how == "item":
+        return model.to_checked_item()
+    text, identity = model.to_checked_json()
+    item = decode_body(text.encode())
+    names = model._entity.key_attributes
+    assert identity == key_identity({name: item[name] for name in names})
+    return item
+
+
+BOTH = pytest.mark.parametrize("how", ["item", "json"])
+
+
+@BOTH
+def test_the_checked_encoding_is_exact_at_the_limit(how: str) -> None:
     # The bound is past 400 KB for both, so the exact walk decides: DynamoDB
     # takes exactly 409,600 bytes and refuses one more.
     at_limit = padded_customer(MAX_ITEM_BYTES)
-    assert item_size(at_limit.to_checked_item()) == MAX_ITEM_BYTES
+    assert item_size(checked(at_limit, how)) == MAX_ITEM_BYTES
     with pytest.raises(ItemSizeExceededError, match="item is 409601 bytes"):
-        padded_customer(MAX_ITEM_BYTES + 1).to_checked_item()
+        checked(padded_customer(MAX_ITEM_BYTES + 1), how)
     # Wide text is counted by its UTF-8 bytes, not its characters.
     wide = Customer(customer_id="c1", email="a@x", name="\U0001f600" * 102_390)
     with pytest.raises(ItemSizeExceededError, match="name \\(409560 B\\)"):
-        wide.to_checked_item()
+        checked(wide, how)
 
 
 def test_every_write_path_refuses_before_any_request(shop: Shop) -> None:
@@ -133,23 +150,30 @@ entities:
 """
 
 
+@BOTH
 def test_plain_attribute_keys_are_checked_for_length_and_emptiness(
-    build_schema: Callable[[str], Any],
+    build_schema: Callable[[str], Any], how: str
 ) -> None:
     module = build_schema(PLAIN_KEYS)
     thing = module.Thing(id="a" * 512, blob=b"b" * 1024, note="n")
-    assert thing.to_checked_item() == thing.to_item()  # at both limits
+    assert checked(thing, how) == thing.to_item()  # at both limits
     # 2,048 bytes of 2-byte characters: within the limit though 1,024 characters.
     wide = thing.model_copy(update={"id": "\u00e9" * 1024})
-    assert wide.to_checked_item()["id"] == {"S": "\u00e9" * 1024}
+    assert checked(wide, how)["id"] == {"S": "\u00e9" * 1024}
     with pytest.raises(KeyTooLongError, match="partition key id is 2050 bytes"):
-        thing.model_copy(update={"id": "\u00e9" * 1025}).to_checked_item()
+        checked(thing.model_copy(update={"id": "\u00e9" * 1025}), how)
     with pytest.raises(KeyTooLongError, match="sort key blob is 1025 bytes"):
-        thing.model_copy(update={"blob": b"b" * 1025}).to_checked_item()
+        checked(thing.model_copy(update={"blob": b"b" * 1025}), how)
     with pytest.raises(ValidationError, match="partition key id is empty"):
-        thing.model_copy(update={"id": ""}).to_checked_item()
+        checked(thing.model_copy(update={"id": ""}), how)
     with pytest.raises(ValidationError, match="sort key blob is empty"):
-        thing.model_copy(update={"blob": b""}).to_checked_item()
+        checked(thing.model_copy(update={"blob": b""}), how)
+
+
+def test_text_that_is_not_unicode_is_refused_naming_the_entity() -> None:
+    lone = Customer(customer_id="c1", email="a@x", name="\ud800")
+    with pytest.raises(ValidationError, match="Customer: text that is not valid"):
+        lone.to_checked_json()
 
 
 def test_unknown_types_are_refused() -> None:

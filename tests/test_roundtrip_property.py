@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 import sys
 import types
 import typing
@@ -12,6 +13,8 @@ from typing import Any
 
 import pytest
 from dyngen_runtime.size import item_size
+from dyngen_runtime.wire import key_identity
+from dyngen_runtime.wire_json import decode_body, json_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
@@ -219,6 +222,34 @@ def assert_checked_encoding_is_sound(model: Any, instance: Any) -> None:
         module.MAX_ITEM_BYTES = item_size(item) - 1
         instance.to_checked_item()
         assert walked == [item_size(item)], "the bound is below the exact size"
+    finally:
+        module.check_item, module.MAX_ITEM_BYTES = saved
+    assert_checked_json_is_sound(model, instance)
+
+
+def assert_checked_json_is_sound(model: Any, instance: Any) -> None:
+    """``to_checked_json()`` is ``to_item()`` as text with the key's identity,
+    and the text's length bounds the stored size the way the bound does:
+    under the limits nothing is walked; with the limit one byte below the
+    exact size, the exact check runs."""
+    module: Any = sys.modules[model.__module__]
+    item = instance.to_item()
+    walked: list[int] = []
+    saved = module.check_item, module.MAX_ITEM_BYTES
+    module.check_item = lambda item, *names: walked.append(item_size(item))
+    try:
+        text, identity = instance.to_checked_json()
+        assert decode_body(text.encode()) == item
+        assert text == json_text(json.loads(text))  # compact, as on the wire
+        names = model._entity.key_attributes
+        assert identity == key_identity({name: item[name] for name in names})
+        assert len(text.encode()) >= item_size(item)
+        if short_keys(model, item):
+            assert walked == []
+        walked.clear()
+        module.MAX_ITEM_BYTES = item_size(item) - 1
+        assert instance.to_checked_json() == (text, identity)
+        assert walked == [item_size(item)], "the text is shorter than the item"
     finally:
         module.check_item, module.MAX_ITEM_BYTES = saved
 

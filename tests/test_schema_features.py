@@ -18,6 +18,7 @@ from tests.conftest import Backend, run_cli
 from tests.test_roundtrip_property import (
     JSON,
     assert_checked_encoding_is_sound,
+    assert_checked_json_is_sound,
     model_strategy,
 )
 
@@ -110,6 +111,13 @@ def test_plain_attribute_keys_and_aliases(
     db.accounts.create(module.Account(id="a-2", owner="Bob"))  # sparse: no date
     due = db.accounts.due_on(date(2026, 5, 1)).items
     assert [a.id for a in due] == ["a-1"]
+    # batch_write sends the JSON text to_checked_json writes, aliases included.
+    assert_checked_json_is_sound(module.Account, account)
+    later = module.Account(id="a-3", owner="Cy", next_payment=date(2026, 5, 1))
+    assert db.batch_write(puts=[later]).failed == []
+    assert db.accounts.get(id="a-3") == later
+    due = db.accounts.due_on(date(2026, 5, 1)).items
+    assert sorted(a.id for a in due) == ["a-1", "a-3"]  # the index has no sort key
 
 
 def test_numeric_plain_keys(
@@ -126,6 +134,11 @@ def test_numeric_plain_keys(
     db.entries.create(entry)
     assert db.entries.get(account=7, seq=1) == entry
     assert db.entries.get(account=7, seq=2) is None
+    assert_checked_json_is_sound(module.Entry, entry)
+    more = [module.Entry(account=7, seq=n, amount=Decimal(n)) for n in range(2, 40)]
+    assert db.batch_write(puts=more).failed == []
+    got = db.entries.batch_get([{"account": 7, "seq": n} for n in range(1, 40)])
+    assert got.items == [entry, *more]
 
 
 def test_queries_on_numeric_keys_are_refused_with_a_location(

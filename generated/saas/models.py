@@ -21,6 +21,8 @@ from dyngen_runtime.marshal import (
 )
 from dyngen_runtime.model import PartialModel, construct_trusted
 from dyngen_runtime.size import MAX_ITEM_BYTES, check_item
+from dyngen_runtime.wire import KeyIdentity
+from dyngen_runtime.wire_json import json_size, json_str
 from pydantic import AwareDatetime, Field
 
 require_abi(1, __name__)
@@ -214,6 +216,45 @@ class Tenant(EntityModel):
             check_item(item, "Tenant", "PK", "SK")
         return item
 
+    def to_checked_json(self) -> tuple[str, KeyIdentity]:
+        """``to_checked_item()`` as DynamoDB JSON text, with the key's identity.
+
+        The text is written straight from the fields. Its UTF-8 length bounds
+        the stored size; past a limit, ``to_checked_item()`` checks exactly.
+        """
+        pk = "TENANT#" + key_str(self.tenant_id, "", "Tenant.tenant_id")
+        sk = "TENANT"
+        text = "".join(
+            (
+                '{"PK":{"S":',
+                json_str(pk),
+                '},"SK":{"S":',
+                json_str(sk),
+                '},"_type":{"S":"Tenant"},"tenant_id":{"S":',
+                json_str(self.tenant_id),
+                '},"name":{"S":',
+                json_str(self.name),
+                '},"domain":{"S":',
+                json_str(self.domain),
+                '},"plan":{"S":',
+                json_str(self.plan.value),
+                '},"created_at":{"S":"',
+                encode_datetime(self.created_at, "Tenant.created_at"),
+                '"},"version":{"N":"',
+                str(self.version),
+                '"},"GSI1PK":{"S":',
+                json_str("DOMAIN#" + key_str(self.domain, "", "Tenant.domain")),
+                '},"GSI1SK":{"S":"TENANT"}}',
+            )
+        )
+        size = json_size(text, "Tenant")
+        if size > MAX_ITEM_BYTES or (size > 2048 and len(pk) > 512):
+            self.to_checked_item()  # raises what DynamoDB would refuse
+        return text, (
+            ("PK", ("S", pk)),
+            ("SK", ("S", sk)),
+        )
+
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:
         """Decode an item; ``validate=False`` trusts items this code wrote."""
@@ -406,6 +447,52 @@ class User(EntityModel):
             check_item(item, "User", "PK", "SK")
         return item
 
+    def to_checked_json(self) -> tuple[str, KeyIdentity]:
+        """``to_checked_item()`` as DynamoDB JSON text, with the key's identity.
+
+        The text is written straight from the fields. Its UTF-8 length bounds
+        the stored size; past a limit, ``to_checked_item()`` checks exactly.
+        """
+        pk = "TENANT#" + key_str(self.tenant_id, "", "User.tenant_id")
+        sk = "USER#" + key_str(self.user_id, "", "User.user_id")
+        text = "".join(
+            (
+                '{"PK":{"S":',
+                json_str(pk),
+                '},"SK":{"S":',
+                json_str(sk),
+                '},"_type":{"S":"User"},"tenant_id":{"S":',
+                json_str(self.tenant_id),
+                '},"user_id":{"S":',
+                json_str(self.user_id),
+                '},"email":{"S":',
+                json_str(self.email),
+                '},"name":{"S":',
+                json_str(self.name),
+                '},"role":{"S":',
+                json_str(self.role.value),
+                '},"version":{"N":"',
+                str(self.version),
+                '"},"GSI1PK":{"S":',
+                json_str("EMAIL#" + key_str(self.email, "", "User.email")),
+                '},"GSI1SK":{"S":"USER"}',
+            )
+        )
+        if self.last_login_at is not None:
+            text += (
+                ',"last_login_at":{"S":"'
+                + encode_datetime(self.last_login_at, "User.last_login_at")
+                + '"}'
+            )
+        text += "}"
+        size = json_size(text, "User")
+        if size > MAX_ITEM_BYTES or (size > 1024 and (len(pk) > 512 or len(sk) > 256)):
+            self.to_checked_item()  # raises what DynamoDB would refuse
+        return text, (
+            ("PK", ("S", pk)),
+            ("SK", ("S", sk)),
+        )
+
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:
         """Decode an item; ``validate=False`` trusts items this code wrote."""
@@ -588,6 +675,47 @@ class Project(EntityModel):
         ):
             check_item(item, "Project", "PK", "SK")
         return item
+
+    def to_checked_json(self) -> tuple[str, KeyIdentity]:
+        """``to_checked_item()`` as DynamoDB JSON text, with the key's identity.
+
+        The text is written straight from the fields. Its UTF-8 length bounds
+        the stored size; past a limit, ``to_checked_item()`` checks exactly.
+        """
+        pk = "TENANT#" + key_str(self.tenant_id, "", "Project.tenant_id")
+        sk = "PROJECT#" + key_str(self.project_id, "", "Project.project_id")
+        text = "".join(
+            (
+                '{"PK":{"S":',
+                json_str(pk),
+                '},"SK":{"S":',
+                json_str(sk),
+                '},"_type":{"S":"Project"},"tenant_id":{"S":',
+                json_str(self.tenant_id),
+                '},"project_id":{"S":',
+                json_str(self.project_id),
+                '},"name":{"S":',
+                json_str(self.name),
+                '},"status":{"S":',
+                json_str(self.status.value),
+                '},"created_at":{"S":"',
+                encode_datetime(self.created_at, "Project.created_at"),
+                '"},"version":{"N":"',
+                str(self.version),
+                '"},"GSI1PK":{"S":',
+                json_str(
+                    "PROJECT#" + key_str(self.project_id, "", "Project.project_id")
+                ),
+                '},"GSI1SK":{"S":"PROJECT"}}',
+            )
+        )
+        size = json_size(text, "Project")
+        if size > MAX_ITEM_BYTES or (size > 1024 and (len(pk) > 512 or len(sk) > 256)):
+            self.to_checked_item()  # raises what DynamoDB would refuse
+        return text, (
+            ("PK", ("S", pk)),
+            ("SK", ("S", sk)),
+        )
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:
@@ -875,6 +1003,90 @@ class Task(EntityModel):
         ):
             check_item(item, "Task", "PK", "SK")
         return item
+
+    def to_checked_json(self) -> tuple[str, KeyIdentity]:
+        """``to_checked_item()`` as DynamoDB JSON text, with the key's identity.
+
+        The text is written straight from the fields. Its UTF-8 length bounds
+        the stored size; past a limit, ``to_checked_item()`` checks exactly.
+        """
+        pk = "TENANT#" + key_str(self.tenant_id, "", "Task.tenant_id")
+        sk = (
+            "TASK#"
+            + key_str(self.project_id, "#", "Task.project_id")
+            + "#"
+            + key_str(self.task_id, "", "Task.task_id")
+        )
+        text = "".join(
+            (
+                '{"PK":{"S":',
+                json_str(pk),
+                '},"SK":{"S":',
+                json_str(sk),
+                '},"_type":{"S":"Task"},"tenant_id":{"S":',
+                json_str(self.tenant_id),
+                '},"project_id":{"S":',
+                json_str(self.project_id),
+                '},"task_id":{"S":',
+                json_str(self.task_id),
+                '},"title":{"S":',
+                json_str(self.title),
+                '},"status":{"S":',
+                json_str(self.status.value),
+                '},"priority":{"N":"',
+                encode_int(self.priority, "Task.priority"),
+                '"},"version":{"N":"',
+                str(self.version),
+                '"},"GSI1PK":{"S":',
+                json_str("PROJECT#" + key_str(self.project_id, "", "Task.project_id")),
+                '},"GSI1SK":{"S":',
+                json_str(
+                    "TASK#"
+                    + key_str(self.status.value, "#", "Task.status")
+                    + "#"
+                    + key_str(self.task_id, "", "Task.task_id")
+                ),
+                "}",
+            )
+        )
+        if self.assignee_id is not None:
+            text += ',"assignee_id":{"S":' + json_str(self.assignee_id) + "}"
+        if self.due_on is not None:
+            text += ',"due_on":{"S":"' + self.due_on.isoformat() + '"}'
+        if self.labels:
+            text += ',"labels":{"SS":[' + ",".join(map(json_str, self.labels)) + "]}"
+        if self.assignee_id is not None:
+            text += (
+                ',"GSI2PK":{"S":'
+                + json_str(
+                    "ASSIGNEE#"
+                    + key_str(self.tenant_id, "#", "Task.tenant_id")
+                    + "#"
+                    + key_str(self.assignee_id, "", "Task.assignee_id")
+                )
+                + '},"GSI2SK":{"S":'
+                + json_str("TASK#" + key_str(self.task_id, "", "Task.task_id"))
+                + "}"
+            )
+        if self.due_on is not None:
+            text += (
+                ',"LSI1SK":{"S":'
+                + json_str(
+                    "DUE#"
+                    + self.due_on.isoformat()
+                    + "#"
+                    + key_str(self.task_id, "", "Task.task_id")
+                )
+                + "}"
+            )
+        text += "}"
+        size = json_size(text, "Task")
+        if size > MAX_ITEM_BYTES or (size > 1024 and (len(pk) > 512 or len(sk) > 256)):
+            self.to_checked_item()  # raises what DynamoDB would refuse
+        return text, (
+            ("PK", ("S", pk)),
+            ("SK", ("S", sk)),
+        )
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:

@@ -23,6 +23,8 @@ from dyngen_runtime.marshal import (
 )
 from dyngen_runtime.model import PartialModel, construct_trusted
 from dyngen_runtime.size import MAX_ITEM_BYTES, check_item
+from dyngen_runtime.wire import KeyIdentity
+from dyngen_runtime.wire_json import json_size, json_str
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 require_abi(1, __name__)
@@ -61,6 +63,21 @@ class CustomerAddress(BaseModel):
         }
         return item
 
+    def to_map_json(self) -> str:
+        """``{"M": self.to_map()}`` as DynamoDB JSON text."""
+        text = "".join(
+            (
+                ',"street":{"S":',
+                json_str(self.street),
+                '},"city":{"S":',
+                json_str(self.city),
+                '},"zip":{"S":',
+                json_str(self.zip),
+                "}",
+            )
+        )
+        return '{"M":{' + text[1:] + "}}"
+
     def map_size_bound(self) -> int:
         """At least the stored size of ``{"M": self.to_map()}``, without a walk."""
         return 19 + 4 * (len(self.street) + len(self.city) + len(self.zip))
@@ -98,6 +115,21 @@ class OrderLines(BaseModel):
             "price": {"N": encode_decimal(self.price, "Order.lines.price")},
         }
         return item
+
+    def to_map_json(self) -> str:
+        """``{"M": self.to_map()}`` as DynamoDB JSON text."""
+        text = "".join(
+            (
+                ',"sku":{"S":',
+                json_str(self.sku),
+                '},"qty":{"N":"',
+                encode_int(self.qty, "Order.lines.qty"),
+                '"},"price":{"N":"',
+                encode_decimal(self.price, "Order.lines.price"),
+                '"}',
+            )
+        )
+        return '{"M":{' + text[1:] + "}}"
 
     def map_size_bound(self) -> int:
         """At least the stored size of ``{"M": self.to_map()}``, without a walk."""
@@ -338,6 +370,58 @@ class Customer(EntityModel):
         ):
             check_item(item, "Customer", "PK", "SK")
         return item
+
+    def to_checked_json(self) -> tuple[str, KeyIdentity]:
+        """``to_checked_item()`` as DynamoDB JSON text, with the key's identity.
+
+        The text is written straight from the fields. Its UTF-8 length bounds
+        the stored size; past a limit, ``to_checked_item()`` checks exactly.
+        """
+        pk = "CUSTOMER#" + key_str(self.customer_id, "", "Customer.customer_id")
+        sk = "PROFILE"
+        text = "".join(
+            (
+                '{"PK":{"S":',
+                json_str(pk),
+                '},"SK":{"S":',
+                json_str(sk),
+                '},"_type":{"S":"Customer"},"customer_id":{"S":',
+                json_str(self.customer_id),
+                '},"email":{"S":',
+                json_str(self.email),
+                '},"name":{"S":',
+                json_str(self.name),
+                '},"status":{"S":',
+                json_str(self.status.value),
+                '},"created_at":{"S":"',
+                encode_datetime(self.created_at, "Customer.created_at"),
+                '"},"order_count":{"N":"',
+                encode_int(self.order_count, "Customer.order_count"),
+                '"},"version":{"N":"',
+                str(self.version),
+                '"},"GSI1PK":{"S":',
+                json_str("EMAIL#" + key_str(self.email, "", "Customer.email")),
+                '},"GSI1SK":{"S":"CUSTOMER"}',
+            )
+        )
+        if self.tags:
+            text += ',"tags":{"SS":[' + ",".join(map(json_str, self.tags)) + "]}"
+        if self.address is not None:
+            text += ',"address":' + self.address.to_map_json()
+        if self.expires_at is not None:
+            text += (
+                ',"expires_at":{"N":"'
+                + encode_ttl(self.expires_at, "Customer.expires_at")
+                + '"}'
+            )
+        text += "}"
+        size = json_size(text, "Customer")
+        if size > MAX_ITEM_BYTES or (size > 2048 and len(pk) > 512):
+            self.to_checked_item()  # raises what DynamoDB would refuse
+        return text, (
+            ("PK", ("S", pk)),
+            ("SK", ("S", sk)),
+        )
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:
@@ -600,6 +684,71 @@ class Order(EntityModel):
         ) or (bound > 2048 and (len(pk) > 512 or len(sk) > 256)):
             check_item(item, "Order", "PK", "SK")
         return item
+
+    def to_checked_json(self) -> tuple[str, KeyIdentity]:
+        """``to_checked_item()`` as DynamoDB JSON text, with the key's identity.
+
+        The text is written straight from the fields. Its UTF-8 length bounds
+        the stored size; past a limit, ``to_checked_item()`` checks exactly.
+        """
+        pk = "CUSTOMER#" + key_str(self.customer_id, "", "Order.customer_id")
+        sk = (
+            "ORDER#"
+            + encode_datetime(self.placed_at, "Order.placed_at")
+            + "#"
+            + key_str(self.order_id, "", "Order.order_id")
+        )
+        text = "".join(
+            (
+                '{"PK":{"S":',
+                json_str(pk),
+                '},"SK":{"S":',
+                json_str(sk),
+                '},"_type":{"S":"Order"},"customer_id":{"S":',
+                json_str(self.customer_id),
+                '},"order_id":{"S":',
+                json_str(self.order_id),
+                '},"placed_at":{"S":"',
+                encode_datetime(self.placed_at, "Order.placed_at"),
+                '"},"status":{"S":',
+                json_str(self.status.value),
+                '},"total":{"N":"',
+                encode_decimal(self.total, "Order.total"),
+                '"},"lines":{"L":[',
+                ",".join([x0.to_map_json() for x0 in self.lines]),
+                ']},"version":{"N":"',
+                str(self.version),
+                '"},"GSI1PK":{"S":',
+                json_str("ORDER#" + key_str(self.order_id, "", "Order.order_id")),
+                '},"GSI1SK":{"S":"ORDER"},"GSI2PK":{"S":',
+                json_str(
+                    "STATUS#"
+                    + key_str(self.status.value, "#", "Order.status")
+                    + "#"
+                    + shard_of(pk, sk, 8)
+                ),
+                '},"GSI2SK":{"S":',
+                json_str(encode_datetime(self.placed_at, "Order.placed_at")),
+                '},"LSI1SK":{"S":',
+                json_str(
+                    "ORDERSTATUS#"
+                    + key_str(self.status.value, "#", "Order.status")
+                    + "#"
+                    + encode_datetime(self.placed_at, "Order.placed_at")
+                ),
+                "}",
+            )
+        )
+        if self.notes is not None:
+            text += ',"notes":{"S":' + json_str(self.notes) + "}"
+        text += "}"
+        size = json_size(text, "Order")
+        if size > MAX_ITEM_BYTES or (size > 1024 and (len(pk) > 512 or len(sk) > 256)):
+            self.to_checked_item()  # raises what DynamoDB would refuse
+        return text, (
+            ("PK", ("S", pk)),
+            ("SK", ("S", sk)),
+        )
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:

@@ -23,6 +23,8 @@ from dyngen_runtime.marshal import (
 )
 from dyngen_runtime.model import PartialModel, construct_trusted
 from dyngen_runtime.size import MAX_ITEM_BYTES, check_item
+from dyngen_runtime.wire import KeyIdentity
+from dyngen_runtime.wire_json import json_size, json_str, json_text
 from pydantic import AwareDatetime, Field, JsonValue
 
 require_abi(1, __name__)
@@ -172,6 +174,39 @@ class Site(EntityModel):
         ):
             check_item(item, "Site", "PK", "SK")
         return item
+
+    def to_checked_json(self) -> tuple[str, KeyIdentity]:
+        """``to_checked_item()`` as DynamoDB JSON text, with the key's identity.
+
+        The text is written straight from the fields. Its UTF-8 length bounds
+        the stored size; past a limit, ``to_checked_item()`` checks exactly.
+        """
+        pk = "SITE#" + key_str(self.site_id, "", "Site.site_id")
+        sk = "SITE"
+        text = "".join(
+            (
+                '{"PK":{"S":',
+                json_str(pk),
+                '},"SK":{"S":',
+                json_str(sk),
+                '},"_type":{"S":"Site"},"site_id":{"S":',
+                json_str(self.site_id),
+                '},"name":{"S":',
+                json_str(self.name),
+                '},"timezone":{"S":',
+                json_str(self.timezone),
+                '},"GSI2PK":{"S":',
+                json_str("SITE#" + key_str(self.site_id, "", "Site.site_id")),
+                '},"GSI2SK":{"S":"SITE"}}',
+            )
+        )
+        size = json_size(text, "Site")
+        if size > MAX_ITEM_BYTES or (size > 2048 and len(pk) > 512):
+            self.to_checked_item()  # raises what DynamoDB would refuse
+        return text, (
+            ("PK", ("S", pk)),
+            ("SK", ("S", sk)),
+        )
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:
@@ -390,6 +425,58 @@ class Device(EntityModel):
         ):
             check_item(item, "Device", "PK", "SK")
         return item
+
+    def to_checked_json(self) -> tuple[str, KeyIdentity]:
+        """``to_checked_item()`` as DynamoDB JSON text, with the key's identity.
+
+        The text is written straight from the fields. Its UTF-8 length bounds
+        the stored size; past a limit, ``to_checked_item()`` checks exactly.
+        """
+        pk = "DEVICE#" + key_str(self.device_id, "", "Device.device_id")
+        sk = "DEVICE"
+        text = "".join(
+            (
+                '{"PK":{"S":',
+                json_str(pk),
+                '},"SK":{"S":',
+                json_str(sk),
+                '},"_type":{"S":"Device"},"device_id":{"S":',
+                json_str(self.device_id),
+                '},"site_id":{"S":',
+                json_str(self.site_id),
+                '},"kind":{"S":',
+                json_str(self.kind.value),
+                '},"firmware":{"S":',
+                json_str(self.firmware),
+                '},"installed_at":{"S":"',
+                encode_datetime(self.installed_at, "Device.installed_at"),
+                '"},"version":{"N":"',
+                str(self.version),
+                '"},"GSI2PK":{"S":',
+                json_str("SITE#" + key_str(self.site_id, "", "Device.site_id")),
+                '},"GSI2SK":{"S":',
+                json_str("DEVICE#" + key_str(self.device_id, "", "Device.device_id")),
+                "}",
+            )
+        )
+        if self.last_seen_at is not None:
+            text += (
+                ',"last_seen_at":{"S":"'
+                + encode_datetime(self.last_seen_at, "Device.last_seen_at")
+                + '"}'
+            )
+        if self.settings is not None:
+            text += ',"settings":' + json_text(
+                encode_json(self.settings, "Device.settings")
+            )
+        text += "}"
+        size = json_size(text, "Device")
+        if size > MAX_ITEM_BYTES or (size > 2048 and len(pk) > 512):
+            self.to_checked_item()  # raises what DynamoDB would refuse
+        return text, (
+            ("PK", ("S", pk)),
+            ("SK", ("S", sk)),
+        )
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:
@@ -623,6 +710,66 @@ class Reading(EntityModel):
             check_item(item, "Reading", "PK", "SK")
         return item
 
+    def to_checked_json(self) -> tuple[str, KeyIdentity]:
+        """``to_checked_item()`` as DynamoDB JSON text, with the key's identity.
+
+        The text is written straight from the fields. Its UTF-8 length bounds
+        the stored size; past a limit, ``to_checked_item()`` checks exactly.
+        """
+        pk = "DEVICE#" + key_str(self.device_id, "", "Reading.device_id")
+        sk = (
+            "READING#"
+            + encode_datetime(self.recorded_at, "Reading.recorded_at")
+            + "#"
+            + key_str(self.metric.value, "", "Reading.metric")
+        )
+        text = "".join(
+            (
+                '{"PK":{"S":',
+                json_str(pk),
+                '},"SK":{"S":',
+                json_str(sk),
+                '},"_type":{"S":"Reading"},"device_id":{"S":',
+                json_str(self.device_id),
+                '},"recorded_at":{"S":"',
+                encode_datetime(self.recorded_at, "Reading.recorded_at"),
+                '"},"metric":{"S":',
+                json_str(self.metric.value),
+                '},"value":{"N":"',
+                encode_float(self.value, "Reading.value"),
+                '"},"unit":{"S":',
+                json_str(self.unit),
+                '},"GSI1PK":{"S":',
+                json_str(
+                    "METRIC#"
+                    + key_str(self.metric.value, "#", "Reading.metric")
+                    + "#"
+                    + shard_of(pk, sk, 16)
+                ),
+                '},"GSI1SK":{"S":',
+                json_str(
+                    encode_datetime(self.recorded_at, "Reading.recorded_at")
+                    + "#"
+                    + key_str(self.device_id, "", "Reading.device_id")
+                ),
+                "}",
+            )
+        )
+        if self.expires_at is not None:
+            text += (
+                ',"expires_at":{"N":"'
+                + encode_ttl(self.expires_at, "Reading.expires_at")
+                + '"}'
+            )
+        text += "}"
+        size = json_size(text, "Reading")
+        if size > MAX_ITEM_BYTES or (size > 1024 and (len(pk) > 512 or len(sk) > 256)):
+            self.to_checked_item()  # raises what DynamoDB would refuse
+        return text, (
+            ("PK", ("S", pk)),
+            ("SK", ("S", sk)),
+        )
+
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:
         """Decode an item; ``validate=False`` trusts items this code wrote."""
@@ -836,6 +983,57 @@ class Alert(EntityModel):
         ):
             check_item(item, "Alert", "PK", "SK")
         return item
+
+    def to_checked_json(self) -> tuple[str, KeyIdentity]:
+        """``to_checked_item()`` as DynamoDB JSON text, with the key's identity.
+
+        The text is written straight from the fields. Its UTF-8 length bounds
+        the stored size; past a limit, ``to_checked_item()`` checks exactly.
+        """
+        pk = "DEVICE#" + key_str(self.device_id, "", "Alert.device_id")
+        sk = (
+            "ALERT#"
+            + encode_datetime(self.raised_at, "Alert.raised_at")
+            + "#"
+            + key_int(self.seq, 4, "Alert.seq")
+        )
+        text = "".join(
+            (
+                '{"PK":{"S":',
+                json_str(pk),
+                '},"SK":{"S":',
+                json_str(sk),
+                '},"_type":{"S":"Alert"},"device_id":{"S":',
+                json_str(self.device_id),
+                '},"raised_at":{"S":"',
+                encode_datetime(self.raised_at, "Alert.raised_at"),
+                '"},"seq":{"N":"',
+                encode_int(self.seq, "Alert.seq"),
+                '"},"severity":{"S":',
+                json_str(self.severity.value),
+                '},"message":{"S":',
+                json_str(self.message),
+                '},"resolved":',
+                ('{"BOOL":true}' if self.resolved else '{"BOOL":false}'),
+                ',"version":{"N":"',
+                str(self.version),
+                '"}',
+            )
+        )
+        if self.expires_at is not None:
+            text += (
+                ',"expires_at":{"N":"'
+                + encode_ttl(self.expires_at, "Alert.expires_at")
+                + '"}'
+            )
+        text += "}"
+        size = json_size(text, "Alert")
+        if size > MAX_ITEM_BYTES or (size > 1024 and (len(pk) > 512 or len(sk) > 256)):
+            self.to_checked_item()  # raises what DynamoDB would refuse
+        return text, (
+            ("PK", ("S", pk)),
+            ("SK", ("S", sk)),
+        )
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:

@@ -29,11 +29,20 @@ def _encode_default(value: object) -> str:
     raise TypeError(f"cannot send a {type(value).__name__} value to DynamoDB")
 
 
+# One encoder for every call: json.dumps with any option builds a new one
+# each time, which costs more than encoding a small value. Wire values are
+# trees the runtime and generated code build, so cycles need no check.
+_ENCODER = json.JSONEncoder(
+    separators=(",", ":"),
+    ensure_ascii=False,
+    check_circular=False,
+    default=_encode_default,
+)
+
+
 def json_text(value: Any) -> str:
     """``value`` (wire-shaped) as compact JSON text; ``bytes`` become base64."""
-    return json.dumps(
-        value, separators=(",", ":"), ensure_ascii=False, default=_encode_default
-    )
+    return _ENCODER.encode(value)
 
 
 def json_size(text: str, entity: str) -> int:

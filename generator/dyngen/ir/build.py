@@ -42,6 +42,8 @@ from dyngen.ir.model import (
     FieldIR,
     FieldRefIR,
     IndexWriteIR,
+    JsonPartIR,
+    JsonWriteIR,
     KeyWriteIR,
     ModuleIR,
     NestedModelIR,
@@ -65,10 +67,16 @@ from dyngen.ir.types import (
     NUMBER_BYTES,
     Codec,
     Imports,
+    JsonLit,
+    Piece,
     TypeRef,
+    concat_source,
     container_codec,
+    join_source,
     parse_type,
+    q,
     scalar_codec,
+    with_text,
 )
 from dyngen.schema.model import (
     AccessPatternDecl,
@@ -143,13 +151,6 @@ def _fits(attribute: AttributeInfo, value: object) -> bool:
 def spec_type_value(schema: SchemaDecl, entity: str) -> str:
     """The value an entity stores in the type attribute."""
     return schema.entities[entity].type_value or entity
-
-
-def q(text: str) -> str:
-    """A Python string literal for ``text`` (double quotes, as ruff prints them)."""
-    if text.isprintable() and '"' not in text and "\\" not in text:
-        return f'"{text}"'  # what json.dumps gives, without its cost per call
-    return json.dumps(text, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -414,10 +415,12 @@ class _Builder:
 
         def build(ref: TypeRef) -> Codec:
             if ref.item is not None:
-                return container_codec(ref.kind, build(ref.item), label, imports)
-            return scalar_codec(
-                ref.kind, label, imports, attribute.class_name, enum_bytes
-            )
+                codec = container_codec(ref.kind, build(ref.item), label, imports)
+            else:
+                codec = scalar_codec(
+                    ref.kind, label, imports, attribute.class_name, enum_bytes
+                )
+            return with_text(codec, imports)
 
         return build(attribute.type)
 
@@ -461,6 +464,7 @@ class _Builder:
             self.nested.append(
                 NestedModelIR(
                     size_bound=_map_size_bound(fields),
+                    **_nested_json(fields),
                     class_name=attribute.class_name,
                     doc=(
                         decl.description
@@ -620,6 +624,7 @@ class _Builder:
             missing = "set()" if attribute.required else "None"
         size_constant = len(attribute.stored.encode())
         assert codec.size is not None, "every codec bounds its size"
+        assert codec.text is not None, "every codec writes its JSON text"
         value_bound = codec.size(value, 0)
         size_term: str | None
         if value_bound.isdigit():
@@ -639,6 +644,7 @@ class _Builder:
                 else {}
             ),
             encode=codec.encode(value, 0),
+            json_pieces=(_json_name(attribute.stored), *codec.text(value, 0)),
             decode=codec.decode("av", 0),
             decode_present=codec.decode(f"item[{q(attribute.stored)}]", 0),
             guard=guard,
@@ -919,6 +925,127 @@ def _size_check(
         check_call=f"check_item(item, {q(entity)}, {pk}, {sk})",
     )
     return check, tuple(checked_fields), tuple(indexes)
+
+
+def _json_name(stored: str) -> JsonLit:
+    """``,"name":`` before an attribute's value in an item's JSON text."""
+    return JsonLit("," + json.dumps(stored, ensure_ascii=False) + ":")
+
+
+_TAGGED = re.compile(r'^\{"(\w+)": (.*)\}$', re.DOTALL)
+
+
+def _wire_pieces(value: str) -> tuple[Piece, ...]:
+    """The JSON text of a key attribute's wire value source ``{"S": expr}``."""
+    literal = _literal_text(value)
+    if literal is not None:
+        return (JsonLit('{"S":' + json.dumps(literal, ensure_ascii=False) + "}"),)
+    tagged = _TAGGED.match(value)
+    if tagged and tagged.group(1) == "S":
+        return (JsonLit('{"S":'), f"json_str({tagged.group(2)})", JsonLit("}"))
+    return (f"json_text({value})",)
+
+
+def _field_json(field: FieldIR) -> tuple[Piece, ...]:
+    if field.json_pieces is not None:
+        return field.json_pieces
+    # Fields the builder writes by hand (the version) have no codec.
+    return (_json_name(ast.literal_eval(field.stored)), f"json_text({field.encode})")
+
+
+def _nested_json(fields: list[FieldIR]) -> dict[str, Any]:
+    """How a nested model's ``to_map_json`` writes its attributes: those always
+    present in one expression, each optional one under its guard, every one
+    led by a comma that the method drops from the first."""
+    head: list[Piece] = []
+    parts: list[JsonPartIR] = []
+    for field in fields:
+        if field.guard is None:
+            head += _field_json(field)
+        else:
+            parts.append(JsonPartIR(field.guard, concat_source(_field_json(field))))
+    return {
+        "json_head": join_source(tuple(head)) if head else '""',
+        "json_parts": tuple(parts),
+    }
+
+
+def _json_write(
+    entity: str,
+    fields: tuple[FieldIR, ...],
+    type_attribute: str,
+    type_value: str,
+    primary_writes: tuple[KeyWriteIR, ...],
+    index_writes: tuple[IndexWriteIR, ...],
+    key_tests: list[_KeyTest],
+    key_attributes: list[str],
+) -> JsonWriteIR:
+    """How ``to_checked_json`` writes the item as DynamoDB JSON text.
+
+    The attributes always present are written in one ``"".join``, each
+    optional field and each sparse index's keys appended under its guard.
+    The text's UTF-8 length bounds the stored size from above, and a key's
+    bytes from above too, so the exact check runs only past a limit.
+    """
+    head: list[Piece] = []
+    for write in primary_writes:
+        head += [_json_name(ast.literal_eval(write.attribute))]
+        head += _wire_pieces(write.value)
+    head += [
+        _json_name(ast.literal_eval(type_attribute)),
+        JsonLit('{"S":' + json.dumps(ast.literal_eval(type_value)) + "}"),
+    ]
+    parts: list[JsonPartIR] = []
+    for field in fields:
+        if field.guard is None:
+            head += _field_json(field)
+        else:
+            parts.append(JsonPartIR(field.guard, concat_source(_field_json(field))))
+    for index in index_writes:
+        pieces: list[Piece] = []
+        for write in index.writes:
+            pieces += [_json_name(ast.literal_eval(write.attribute))]
+            pieces += _wire_pieces(write.value)
+        if index.guard is None:
+            head += pieces
+        else:
+            parts.append(JsonPartIR(index.guard, concat_source(tuple(pieces))))
+    first = head[0]
+    assert isinstance(first, JsonLit), "every item starts with a name"
+    head[0] = JsonLit("{" + first.text[1:])
+    if parts:
+        parts.append(JsonPartIR(None, q("}")))
+    else:
+        head.append(JsonLit("}"))
+    tests = ["size > MAX_ITEM_BYTES"]
+    bounded = [t for t in key_tests if t.role is not None]
+    if bounded:
+        # A key's bytes are part of the text: under its limit, every key is short.
+        either = " or ".join(t.test for t in bounded)
+        either = f"({either})" if len(bounded) > 1 else either
+        tests.append(f"(size > {min(t.limit for t in bounded)} and {either})")
+    tests += [t.test for t in key_tests if t.role is None]
+    pairs: dict[str, str] = {}
+    for write in primary_writes:
+        tagged = _TAGGED.match(write.value)
+        assert tagged, write.value
+        pairs[ast.literal_eval(write.attribute)] = (
+            f"({q(tagged.group(1))}, {tagged.group(2)})"
+        )
+    for field in fields:
+        stored = ast.literal_eval(field.stored)
+        if stored in key_attributes and stored not in pairs:
+            tagged = _TAGGED.match(field.encode)
+            assert tagged, field.encode
+            pairs[stored] = f"({q(tagged.group(1))}, {tagged.group(2)})"
+    identity = "".join(f"({q(name)}, {pairs[name]}), " for name in sorted(pairs))
+    return JsonWriteIR(
+        head=join_source(tuple(head)),
+        parts=tuple(parts),
+        size=f"json_size(text, {q(entity)})",
+        over=" or ".join(tests),
+        identity=f"({identity})",
+    )
 
 
 @dataclass(frozen=True)
@@ -1289,6 +1416,12 @@ class _ModuleBuilder(_Builder):
                     stored=q(version),
                     declaration=f"{version}: int = 0",
                     encode=f'{{"N": str(self.{version})}}',
+                    json_pieces=(
+                        _json_name(version),
+                        JsonLit('{"N":"'),
+                        f"str(self.{version})",
+                        JsonLit('"}'),
+                    ),
                     decode='int(av["N"])',
                     decode_present=f'int(item[{q(version)}]["N"])',
                     guard=None,
@@ -1340,6 +1473,18 @@ class _ModuleBuilder(_Builder):
             key_attributes,
             _covered_fields(templates),
         )
+        self.models_imports.add(f"{RT}.wire", "KeyIdentity")
+        self.models_imports.add(f"{RT}.wire_json", "json_size", "json_str", "json_text")
+        json_write = _json_write(
+            name,
+            checked_fields,
+            q(table.type_attribute),
+            q(decl.type_value or name),
+            primary_writes,
+            index_writes,
+            self.key_tests(templates, attributes),
+            key_attributes,
+        )
         info = (
             f"EntityInfo(name={q(name)}, type_value={q(decl.type_value or name)}, "
             f"key_attributes=({''.join(q(k) + ', ' for k in key_attributes)}), "
@@ -1372,6 +1517,7 @@ class _ModuleBuilder(_Builder):
             update=update,
             index_writes=index_writes,
             size_check=size_check,
+            json_write=json_write,
         )
 
     def key_tests(

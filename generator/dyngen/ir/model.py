@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dyngen.ir.types import Piece
+
 
 @dataclass(frozen=True)
 class EnumMemberIR:
@@ -51,6 +53,8 @@ class FieldIR:
     checked_prelude: str | None = None
     checked_encode: str | None = None
     checked_size_term: str | None = None
+    # The attribute as ``to_checked_json`` writes it: ``,"name":<value>``.
+    json_pieces: tuple[Piece, ...] | None = None
 
     @property
     def checked_condition(self) -> str | None:
@@ -66,6 +70,32 @@ class FieldIR:
     def checked_term(self) -> str | None:
         """The size term as ``to_checked_item`` adds it."""
         return self.checked_size_term or self.size_term
+
+
+@dataclass(frozen=True)
+class JsonWriteIR:
+    """How ``to_checked_json`` writes an item as DynamoDB JSON text.
+
+    ``head`` writes every attribute always present; each part appends one
+    written only under its guard; then the text closes. ``size`` measures the
+    text (at least the item's stored size) and ``over`` sends the item to
+    ``to_checked_item`` (the exact check) when the size or a key may be past
+    a limit. ``identity`` is the item's key as ``wire.key_identity`` gives it.
+    """
+
+    head: str
+    parts: tuple[JsonPartIR, ...]
+    size: str
+    over: str
+    identity: str
+
+
+@dataclass(frozen=True)
+class JsonPartIR:
+    """``text += <text>`` in ``to_checked_json``, only where ``guard`` holds."""
+
+    guard: str | None
+    text: str
 
 
 @dataclass(frozen=True)
@@ -107,6 +137,9 @@ class NestedModelIR:
     fields: tuple[FieldIR, ...]
     path: tuple[str | int, ...] = ()  # where the schema declares it
     size_bound: str = "0"  # body of ``map_size_bound``
+    # ``to_map_json``: the attributes always present, then each optional one.
+    json_head: str = '""'
+    json_parts: tuple[JsonPartIR, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -173,6 +206,7 @@ class EntityIR:
     access_patterns: tuple[AccessPatternIR, ...]
     update: UpdateIR
     size_check: SizeCheckIR | None = None
+    json_write: JsonWriteIR | None = None
 
 
 @dataclass(frozen=True)

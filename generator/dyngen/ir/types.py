@@ -9,6 +9,8 @@ depth so nested comprehensions never shadow each other.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -104,6 +106,93 @@ Render = Callable[[str, int], str]
 
 
 @dataclass(frozen=True)
+class JsonLit:
+    """Constant JSON text inside a generated JSON-writing expression."""
+
+    text: str
+
+
+#: Part of a generated value's JSON text: constant text, or the source of a
+#: Python expression that gives text.
+Piece = JsonLit | str
+TextRender = Callable[[str, int], tuple[Piece, ...]]
+_WIRE_JSON = "dyngen_runtime.wire_json"
+
+
+def merge_pieces(pieces: tuple[Piece, ...]) -> tuple[Piece, ...]:
+    """``pieces`` with neighbouring constants joined into one."""
+    merged: list[Piece] = []
+    for piece in pieces:
+        if isinstance(piece, JsonLit) and merged and isinstance(merged[-1], JsonLit):
+            merged[-1] = JsonLit(merged[-1].text + piece.text)
+        else:
+            merged.append(piece)
+    return tuple(merged)
+
+
+def piece_source(piece: Piece) -> str:
+    """Python source of one piece (constants as string literals)."""
+    if isinstance(piece, JsonLit):
+        return q(piece.text)
+    return piece
+
+
+def concat_source(pieces: tuple[Piece, ...]) -> str:
+    """One Python expression joining ``pieces`` with ``+``."""
+    return " + ".join(piece_source(p) for p in merge_pieces(pieces))
+
+
+def join_source(pieces: tuple[Piece, ...]) -> str:
+    """One Python expression joining ``pieces``: ``"".join((...))`` builds the
+    string once where a chain of ``+`` copies it at every step."""
+    merged = merge_pieces(pieces)
+    if len(merged) <= 3:
+        return concat_source(merged)
+    return '"".join((' + ", ".join(piece_source(p) for p in merged) + "))"
+
+
+def q(text: str) -> str:
+    """A Python string literal for ``text`` (double quotes, as ruff prints them)."""
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'  # what json.dumps gives, without its cost per call
+    return json.dumps(text, ensure_ascii=False)
+
+
+_TRUE = q('{"BOOL":true}')
+_FALSE = q('{"BOOL":false}')
+
+
+def json_fallback(encode: Render, imports: Imports) -> TextRender:
+    """The JSON text of a codec's wire value through ``json_text`` (the C
+    encoder), for types without text of their own (bytes, json, objects)."""
+    imports.add(_WIRE_JSON, "json_text")
+
+    def text(v: str, d: int) -> tuple[Piece, ...]:
+        return (f"json_text({encode(v, d)})",)
+
+    return text
+
+
+def _tagged(tag: str, quoted: Callable[[str, int], str]) -> TextRender:
+    """``{"<tag>":<quoted(v)>}`` where ``quoted`` gives a JSON string's text."""
+
+    def text(v: str, d: int) -> tuple[Piece, ...]:
+        return (JsonLit(f'{{"{tag}":'), quoted(v, d), JsonLit("}"))
+
+    return text
+
+
+def _bare(tag: str, function: Callable[[str, int], str]) -> TextRender:
+    """``{"<tag>":"<function(v)>"}`` for text that needs no escaping: numbers
+    (digits, sign, point, exponent) and ISO dates and times."""
+
+    def text(v: str, d: int) -> tuple[Piece, ...]:
+        return (JsonLit(f'{{"{tag}":"'), function(v, d), JsonLit('"}'))
+
+    return text
+
+
+@dataclass(frozen=True)
 class Codec:
     """Source snippets for one type.
 
@@ -128,6 +217,16 @@ class Codec:
     # Python expression, cheap enough to compute on every write; None when
     # only a walk of the encoded value can tell (lists, maps, objects, json).
     size: Render | None = None
+    # The JSON text of the wire value, as pieces (see ``JsonLit``); None
+    # until ``with_text`` fills in the fallback through ``json_text``.
+    text: TextRender | None = None
+
+
+def with_text(codec: Codec, imports: Imports) -> Codec:
+    """``codec`` with a JSON text render, the fallback where it has none."""
+    if codec.text is not None:
+        return codec
+    return dataclasses.replace(codec, text=json_fallback(codec.encode, imports))
 
 
 NUMBER_BYTES = 22
@@ -150,37 +249,57 @@ def _call(function: str, label: str, tag: str, parse: str) -> tuple[Render, Rend
     return encode, decode
 
 
+def _call_text(function: str, label: str, tag: str) -> TextRender:
+    return _bare(tag, lambda v, d: f"{function}({v}, {label})")
+
+
 def scalar_codec(
     kind: str, label: str, imports: Imports, class_name: str, enum_bytes: int = 0
 ) -> Codec:
     """The codec of a non-container type; ``label`` is the field's quoted name
     and ``enum_bytes`` the UTF-8 length of an enum's longest value."""
     rt = "dyngen_runtime.marshal"
+    imports.add(_WIRE_JSON, "json_str")
     if kind == "str":
         return Codec(
             "str",
             lambda v, d: f'{{"S": {v}}}',
             lambda a, d: f'{a}["S"]',
             size=lambda v, d: f"4 * len({v})",
+            text=_tagged("S", lambda v, d: f"json_str({v})"),
         )
     if kind == "int":
         imports.add(rt, "encode_int")
-        return Codec("int", *_call("encode_int", label, "N", "int"), size=_number)
+        return Codec(
+            "int",
+            *_call("encode_int", label, "N", "int"),
+            size=_number,
+            text=_call_text("encode_int", label, "N"),
+        )
     if kind == "decimal":
         imports.add(rt, "encode_decimal")
         imports.add("decimal", "Decimal")
         return Codec(
-            "Decimal", *_call("encode_decimal", label, "N", "Decimal"), size=_number
+            "Decimal",
+            *_call("encode_decimal", label, "N", "Decimal"),
+            size=_number,
+            text=_call_text("encode_decimal", label, "N"),
         )
     if kind == "float":
         imports.add(rt, "encode_float")
-        return Codec("float", *_call("encode_float", label, "N", "float"), size=_number)
+        return Codec(
+            "float",
+            *_call("encode_float", label, "N", "float"),
+            size=_number,
+            text=_call_text("encode_float", label, "N"),
+        )
     if kind == "bool":
         return Codec(
             "bool",
             lambda v, d: f'{{"BOOL": {v}}}',
             lambda a, d: f'{a}["BOOL"]',
             size=lambda v, d: "1",
+            text=lambda v, d: (f"({_TRUE} if {v} else {_FALSE})",),
         )
     if kind == "bytes":
         imports.add(rt, "decode_bytes")
@@ -199,6 +318,7 @@ def scalar_codec(
             encode,
             lambda a, d: f'decode_datetime({a}["S"])',
             size=lambda v, d: str(DATETIME_TEXT_BYTES),
+            text=_call_text("encode_datetime", label, "S"),
         )
     if kind == "date":
         imports.add(rt, "decode_date")
@@ -208,13 +328,18 @@ def scalar_codec(
             lambda v, d: f'{{"S": {v}.isoformat()}}',
             lambda a, d: f'decode_date({a}["S"])',
             size=lambda v, d: "10",
+            text=_bare("S", lambda v, d: f"{v}.isoformat()"),
         )
     if kind == "ttl":
         imports.add(rt, "encode_ttl", "decode_ttl")
         imports.add("pydantic", "AwareDatetime")
         encode, _ = _call("encode_ttl", label, "N", "")
         return Codec(
-            "AwareDatetime", encode, lambda a, d: f'decode_ttl({a}["N"])', size=_number
+            "AwareDatetime",
+            encode,
+            lambda a, d: f'decode_ttl({a}["N"])',
+            size=_number,
+            text=_call_text("encode_ttl", label, "N"),
         )
     if kind == "json":
         imports.add(rt, "encode_json", "decode_json")
@@ -233,6 +358,7 @@ def scalar_codec(
             lambda v, d: f'{{"S": {v}.value}}',
             lambda a, d: f'{class_name}({a}["S"])',
             size=lambda v, d: str(enum_bytes),
+            text=_tagged("S", lambda v, d: f"json_str({v}.value)"),
         )
     if kind == "object":
         return Codec(
@@ -240,6 +366,7 @@ def scalar_codec(
             lambda v, d: f'{{"M": {v}.to_map()}}',
             lambda a, d: f'{class_name}.from_map({a}["M"], validate)',
             size=lambda v, d: f"{v}.map_size_bound()",
+            text=lambda v, d: (f"{v}.to_map_json()",),
         )
     raise AssertionError(f"not a scalar kind: {kind}")
 
@@ -248,6 +375,8 @@ def container_codec(kind: str, item: Codec, label: str, imports: Imports) -> Cod
     """The codec of ``list[T]``, ``set[T]`` or ``map[T]`` around ``item``."""
     element = item.size
     assert element is not None, "every codec bounds its size"
+    inner = item.text
+    assert inner is not None, "elements come with their text (with_text)"
     if kind == "list":
         # A list takes 3 bytes plus, per element, 1 byte and the element.
         def list_size(v: str, d: int) -> str:
@@ -266,6 +395,11 @@ def container_codec(kind: str, item: Codec, label: str, imports: Imports) -> Cod
             lambda v, d: f'{{"L": [{item.encode(f"x{d}", d + 1)} for x{d} in {v}]}}',
             lambda a, d: f'[{item.decode(f"x{d}", d + 1)} for x{d} in {a}["L"]]',
             size=list_size,
+            text=lambda v, d: (
+                JsonLit('{"L":['),
+                f'",".join([{concat_source(inner(f"x{d}", d + 1))} for x{d} in {v}])',
+                JsonLit("]}"),
+            ),
         )
     if kind == "map":
         # A map takes 3 bytes plus, per entry, 1 byte, the key and the value.
@@ -283,6 +417,13 @@ def container_codec(kind: str, item: Codec, label: str, imports: Imports) -> Cod
                 f"3 + sum(1 + 4 * len(k{d}) + {element(f'x{d}', d + 1)} "
                 f"for k{d}, x{d} in {v}.items())"
             ),
+            text=lambda v, d: (
+                JsonLit('{"M":{'),
+                f'",".join([json_str(k{d}) + ":" + '
+                f"{concat_source(inner(f'x{d}', d + 1))} "
+                f"for k{d}, x{d} in {v}.items()])",
+                JsonLit("}}"),
+            ),
         )
     # A set's wire tag is its element's tag doubled: S -> SS, N -> NS, B -> BS.
     if item.annotation == "str":
@@ -293,6 +434,11 @@ def container_codec(kind: str, item: Codec, label: str, imports: Imports) -> Cod
             is_set=True,
             size=lambda v, d: f"4 * sum(map(len, {v}))",
             joined_tag="SS",
+            text=lambda v, d: (
+                JsonLit('{"SS":['),
+                f'",".join(map(json_str, {v}))',
+                JsonLit("]}"),
+            ),
         )
     if item.annotation == "bytes":
         imports.add("dyngen_runtime.marshal", "decode_bytes")
@@ -313,4 +459,9 @@ def container_codec(kind: str, item: Codec, label: str, imports: Imports) -> Cod
         lambda a, d: f'{{{parse}(x{d}) for x{d} in {a}["NS"]}}',
         is_set=True,
         size=lambda v, d: f"{NUMBER_BYTES} * len({v})",
+        text=lambda v, d: (
+            JsonLit('{"NS":['),
+            f"\",\".join(['\"' + {number}(x{d}, {label}) + '\"' for x{d} in {v}])",
+            JsonLit("]}"),
+        ),
     )

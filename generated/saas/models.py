@@ -250,10 +250,7 @@ class Tenant(EntityModel):
         size = json_size(text, "Tenant")
         if size > MAX_ITEM_BYTES or (size > 2048 and len(pk) > 512):
             self.to_checked_item()  # raises what DynamoDB would refuse
-        return text, (
-            ("PK", ("S", pk)),
-            ("SK", ("S", sk)),
-        )
+        return text, ("PK", "S", pk, "SK", "S", sk)
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:
@@ -488,10 +485,7 @@ class User(EntityModel):
         size = json_size(text, "User")
         if size > MAX_ITEM_BYTES or (size > 1024 and (len(pk) > 512 or len(sk) > 256)):
             self.to_checked_item()  # raises what DynamoDB would refuse
-        return text, (
-            ("PK", ("S", pk)),
-            ("SK", ("S", sk)),
-        )
+        return text, ("PK", "S", pk, "SK", "S", sk)
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:
@@ -712,10 +706,7 @@ class Project(EntityModel):
         size = json_size(text, "Project")
         if size > MAX_ITEM_BYTES or (size > 1024 and (len(pk) > 512 or len(sk) > 256)):
             self.to_checked_item()  # raises what DynamoDB would refuse
-        return text, (
-            ("PK", ("S", pk)),
-            ("SK", ("S", sk)),
-        )
+        return text, ("PK", "S", pk, "SK", "S", sk)
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:
@@ -1083,10 +1074,7 @@ class Task(EntityModel):
         size = json_size(text, "Task")
         if size > MAX_ITEM_BYTES or (size > 1024 and (len(pk) > 512 or len(sk) > 256)):
             self.to_checked_item()  # raises what DynamoDB would refuse
-        return text, (
-            ("PK", ("S", pk)),
-            ("SK", ("S", sk)),
-        )
+        return text, ("PK", "S", pk, "SK", "S", sk)
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:

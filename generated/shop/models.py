@@ -418,10 +418,7 @@ class Customer(EntityModel):
         size = json_size(text, "Customer")
         if size > MAX_ITEM_BYTES or (size > 2048 and len(pk) > 512):
             self.to_checked_item()  # raises what DynamoDB would refuse
-        return text, (
-            ("PK", ("S", pk)),
-            ("SK", ("S", sk)),
-        )
+        return text, ("PK", "S", pk, "SK", "S", sk)
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:
@@ -745,10 +742,7 @@ class Order(EntityModel):
         size = json_size(text, "Order")
         if size > MAX_ITEM_BYTES or (size > 1024 and (len(pk) > 512 or len(sk) > 256)):
             self.to_checked_item()  # raises what DynamoDB would refuse
-        return text, (
-            ("PK", ("S", pk)),
-            ("SK", ("S", sk)),
-        )
+        return text, ("PK", "S", pk, "SK", "S", sk)
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:

@@ -203,10 +203,7 @@ class Site(EntityModel):
         size = json_size(text, "Site")
         if size > MAX_ITEM_BYTES or (size > 2048 and len(pk) > 512):
             self.to_checked_item()  # raises what DynamoDB would refuse
-        return text, (
-            ("PK", ("S", pk)),
-            ("SK", ("S", sk)),
-        )
+        return text, ("PK", "S", pk, "SK", "S", sk)
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:
@@ -473,10 +470,7 @@ class Device(EntityModel):
         size = json_size(text, "Device")
         if size > MAX_ITEM_BYTES or (size > 2048 and len(pk) > 512):
             self.to_checked_item()  # raises what DynamoDB would refuse
-        return text, (
-            ("PK", ("S", pk)),
-            ("SK", ("S", sk)),
-        )
+        return text, ("PK", "S", pk, "SK", "S", sk)
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:
@@ -765,10 +759,7 @@ class Reading(EntityModel):
         size = json_size(text, "Reading")
         if size > MAX_ITEM_BYTES or (size > 1024 and (len(pk) > 512 or len(sk) > 256)):
             self.to_checked_item()  # raises what DynamoDB would refuse
-        return text, (
-            ("PK", ("S", pk)),
-            ("SK", ("S", sk)),
-        )
+        return text, ("PK", "S", pk, "SK", "S", sk)
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:
@@ -1030,10 +1021,7 @@ class Alert(EntityModel):
         size = json_size(text, "Alert")
         if size > MAX_ITEM_BYTES or (size > 1024 and (len(pk) > 512 or len(sk) > 256)):
             self.to_checked_item()  # raises what DynamoDB would refuse
-        return text, (
-            ("PK", ("S", pk)),
-            ("SK", ("S", sk)),
-        )
+        return text, ("PK", "S", pk, "SK", "S", sk)
 
     @classmethod
     def from_item(cls, item: Item, validate: bool = True) -> Self:

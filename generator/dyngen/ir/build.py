@@ -1030,15 +1030,15 @@ def _json_write(
         tagged = _TAGGED.match(write.value)
         assert tagged, write.value
         pairs[ast.literal_eval(write.attribute)] = (
-            f"({q(tagged.group(1))}, {tagged.group(2)})"
+            f"{q(tagged.group(1))}, {tagged.group(2)}"
         )
     for field in fields:
         stored = ast.literal_eval(field.stored)
         if stored in key_attributes and stored not in pairs:
             tagged = _TAGGED.match(field.encode)
             assert tagged, field.encode
-            pairs[stored] = f"({q(tagged.group(1))}, {tagged.group(2)})"
-    identity = "".join(f"({q(name)}, {pairs[name]}), " for name in sorted(pairs))
+            pairs[stored] = f"{q(tagged.group(1))}, {tagged.group(2)}"
+    identity = ", ".join(f"{q(name)}, {pairs[name]}" for name in sorted(pairs))
     return JsonWriteIR(
         head=join_source(tuple(head)),
         parts=tuple(parts),

@@ -164,7 +164,8 @@ _FALSE = q('{"BOOL":false}')
 
 def json_fallback(encode: Render, imports: Imports) -> TextRender:
     """The JSON text of a codec's wire value through ``json_text`` (the C
-    encoder), for types without text of their own (bytes, json, objects)."""
+    encoder), for types without text of their own (bytes, json, sets of
+    bytes)."""
     imports.add(_WIRE_JSON, "json_text")
 
     def text(v: str, d: int) -> tuple[Piece, ...]:

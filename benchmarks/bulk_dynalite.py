@@ -388,7 +388,8 @@ def run(options: Options, items: int | None = None) -> list[PartResult]:
             result.notes.append(
                 "dynalite's own CPU per item written (median), the items/s it "
                 "allows at best, and the share of the contender's wall time it was "
-                "busy: " + "; ".join(shown)
+                "busy (past 100% when V8's helper threads, such as its garbage "
+                "collector, run beside the main one): " + "; ".join(shown)
             )
             result.notes.append(
                 f"{DYNGEN} encodes and checks every item before its first request "

@@ -53,7 +53,13 @@ from dyngen_runtime.executor import Executor
 from dyngen_runtime.http_transport import HttpTransport
 from dyngen_runtime.retry import RetryConfig, RetryEvent, retry_class
 from dyngen_runtime.sigv4 import Signer
-from dyngen_runtime.wire_json import decode_body, encode_body
+from dyngen_runtime.wire_json import (
+    EncodedRequest,
+    decode_body,
+    encode_body,
+    json_text,
+    plain,
+)
 
 from generated.shop import Shop
 
@@ -1328,6 +1334,31 @@ def test_encode_decode_round_trip() -> None:
     assert (
         base64.b64decode(json.loads(encode_body(item))["bin"]["B"]) == item["bin"]["B"]
     )
+
+
+def test_encoded_requests_go_into_the_body_as_written() -> None:
+    item = rich_item()
+    put = EncodedRequest('{"PutRequest":{"Item":' + json_text(item) + "}}")
+    delete = {"DeleteRequest": {"Key": {"PK": {"S": "é"}, "SK": {"B": b"\x00"}}}}
+    params = {
+        "RequestItems": {"t1": [put, delete], "t2": [delete]},
+        "ReturnConsumedCapacity": "TOTAL",
+    }
+    dicts = {
+        "RequestItems": {
+            "t1": [{"PutRequest": {"Item": item}}, delete],
+            "t2": [delete],
+        },
+        "ReturnConsumedCapacity": "TOTAL",
+    }
+    body = encode_body(params)
+    assert put.text.encode() in body  # spliced, not encoded again
+    assert json.loads(body) == json.loads(encode_body(dicts))
+    assert plain(params) == dicts  # what boto3 and interceptors get
+    assert put.value() == {"PutRequest": {"Item": item}}
+    assert plain(dicts) is dicts
+    only = {"RequestItems": {"t": [put]}}
+    assert json.loads(encode_body(only)) == json.loads(encode_body(plain(only)))
 
 
 @pytest.mark.parametrize(

@@ -79,12 +79,6 @@ class EncodedRequest:
     def __repr__(self) -> str:
         return f"EncodedRequest({self.text})"
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, EncodedRequest) and other.text == self.text
-
-    def __hash__(self) -> int:
-        return hash(self.text)
-
 
 def plain(params: dict[str, Any]) -> dict[str, Any]:
     """``params`` with every :class:`EncodedRequest` replaced by its dict."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
 import sys
 import types
 import typing
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -199,6 +201,21 @@ def short_keys(model: Any, item: Any) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def exact_checks(model: Any) -> Iterator[tuple[Any, list[int]]]:
+    """The generated module of ``model``, its ``check_item`` replaced by one
+    noting the size of every item it is asked to walk (restored after, with
+    ``MAX_ITEM_BYTES``)."""
+    module: Any = sys.modules[model.__module__]
+    walked: list[int] = []
+    saved = module.check_item, module.MAX_ITEM_BYTES
+    module.check_item = lambda item, *names: walked.append(item_size(item))
+    try:
+        yield module, walked
+    finally:
+        module.check_item, module.MAX_ITEM_BYTES = saved
+
+
 def assert_checked_encoding_is_sound(model: Any, instance: Any) -> None:
     """``to_checked_item()`` is ``to_item()``, and its bound never undercounts.
 
@@ -207,12 +224,8 @@ def assert_checked_encoding_is_sound(model: Any, instance: Any) -> None:
     the exact size must send the item to the exact check; with the real limit,
     an item this small must not be walked at all.
     """
-    module: Any = sys.modules[model.__module__]
     item = instance.to_item()
-    walked: list[int] = []
-    saved = module.check_item, module.MAX_ITEM_BYTES
-    module.check_item = lambda item, *names: walked.append(item_size(item))
-    try:
+    with exact_checks(model) as (module, walked):
         checked = instance.to_checked_item()
         assert checked == item
         assert list(checked) == list(item)
@@ -222,8 +235,6 @@ def assert_checked_encoding_is_sound(model: Any, instance: Any) -> None:
         module.MAX_ITEM_BYTES = item_size(item) - 1
         instance.to_checked_item()
         assert walked == [item_size(item)], "the bound is below the exact size"
-    finally:
-        module.check_item, module.MAX_ITEM_BYTES = saved
     assert_checked_json_is_sound(model, instance)
 
 
@@ -232,12 +243,8 @@ def assert_checked_json_is_sound(model: Any, instance: Any) -> None:
     and the text's length bounds the stored size the way the bound does:
     under the limits nothing is walked; with the limit one byte below the
     exact size, the exact check runs."""
-    module: Any = sys.modules[model.__module__]
     item = instance.to_item()
-    walked: list[int] = []
-    saved = module.check_item, module.MAX_ITEM_BYTES
-    module.check_item = lambda item, *names: walked.append(item_size(item))
-    try:
+    with exact_checks(model) as (module, walked):
         text, identity = instance.to_checked_json()
         assert decode_body(text.encode()) == item
         assert text == json_text(json.loads(text))  # compact, as on the wire
@@ -250,8 +257,6 @@ def assert_checked_json_is_sound(model: Any, instance: Any) -> None:
         module.MAX_ITEM_BYTES = item_size(item) - 1
         assert instance.to_checked_json() == (text, identity)
         assert walked == [item_size(item)], "the text is shorter than the item"
-    finally:
-        module.check_item, module.MAX_ITEM_BYTES = saved
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ import functools
 import itertools
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -953,17 +954,25 @@ def _field_json(field: FieldIR) -> tuple[Piece, ...]:
     return (_json_name(ast.literal_eval(field.stored)), f"json_text({field.encode})")
 
 
+def _fields_json(
+    fields: Iterable[FieldIR], head: list[Piece], parts: list[JsonPartIR]
+) -> None:
+    """Add each field's JSON to ``head`` (always written) or, under its guard,
+    to ``parts``."""
+    for field in fields:
+        if field.guard is None:
+            head += _field_json(field)
+        else:
+            parts.append(JsonPartIR(field.guard, concat_source(_field_json(field))))
+
+
 def _nested_json(fields: list[FieldIR]) -> dict[str, Any]:
     """How a nested model's ``to_map_json`` writes its attributes: those always
     present in one expression, each optional one under its guard, every one
     led by a comma that the method drops from the first."""
     head: list[Piece] = []
     parts: list[JsonPartIR] = []
-    for field in fields:
-        if field.guard is None:
-            head += _field_json(field)
-        else:
-            parts.append(JsonPartIR(field.guard, concat_source(_field_json(field))))
+    _fields_json(fields, head, parts)
     return {
         "json_head": join_source(tuple(head)) if head else '""',
         "json_parts": tuple(parts),
@@ -993,14 +1002,12 @@ def _json_write(
         head += _wire_pieces(write.value)
     head += [
         _json_name(ast.literal_eval(type_attribute)),
-        JsonLit('{"S":' + json.dumps(ast.literal_eval(type_value)) + "}"),
+        JsonLit(
+            '{"S":' + json.dumps(ast.literal_eval(type_value), ensure_ascii=False) + "}"
+        ),
     ]
     parts: list[JsonPartIR] = []
-    for field in fields:
-        if field.guard is None:
-            head += _field_json(field)
-        else:
-            parts.append(JsonPartIR(field.guard, concat_source(_field_json(field))))
+    _fields_json(fields, head, parts)
     for index in index_writes:
         pieces: list[Piece] = []
         for write in index.writes:

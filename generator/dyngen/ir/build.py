@@ -821,6 +821,25 @@ class _KeyTest:
     limit: int = 0
 
 
+def _over(measure: str, limit: str, key_tests: list[_KeyTest], twice: set[str]) -> str:
+    """The test sending an item to the exact check: ``measure`` past ``limit``,
+    or a key that may be too long.
+
+    ``measure`` counts a template key's bytes at least once (twice for the
+    keys in ``twice``), so while it is under (that count) x (the key's limit)
+    the key is short: an ordinary item pays one comparison, not one per key.
+    """
+    bounded = [t for t in key_tests if t.role is not None]
+    tests = [f"{measure} > {limit}"]
+    if bounded:
+        safe = min((2 if t.role in twice else 1) * t.limit for t in bounded)
+        either = " or ".join(t.test for t in bounded)
+        either = f"({either})" if len(bounded) > 1 else either
+        tests.append(f"({measure} > {safe} and {either})")
+    tests += [t.test for t in key_tests if t.role is None]
+    return " or ".join(tests)
+
+
 def _size_check(
     entity: str,
     fields: list[FieldIR],
@@ -907,17 +926,8 @@ def _size_check(
     if late:
         limit += f" - {_four_times(late)}"
     # The bound counts 4 bytes per character of a template key's local, twice
-    # when it covers fields: under (that count) x (the key's limit in bytes) the
-    # key is short, so an ordinary item pays one comparison, not one per key.
-    bounded = [t for t in key_tests if t.role is not None]
-    tests = [f"bound > {limit}"]
-    if bounded:
-        safe = min((2 if t.role in twice else 1) * t.limit for t in bounded)
-        either = " or ".join(t.test for t in bounded)
-        either = f"({either})" if len(bounded) > 1 else either
-        tests.append(f"(bound > {safe} and {either})")
-    tests += [t.test for t in key_tests if t.role is None]
-    over = " or ".join(tests)
+    # when it covers fields.
+    over = _over("bound", limit, key_tests, twice)
     pk = q(key_attributes[0])
     sk = q(key_attributes[1]) if len(key_attributes) > 1 else "None"
     check = SizeCheckIR(
@@ -1024,14 +1034,6 @@ def _json_write(
         parts.append(JsonPartIR(None, q("}")))
     else:
         head.append(JsonLit("}"))
-    tests = ["size > MAX_ITEM_BYTES"]
-    bounded = [t for t in key_tests if t.role is not None]
-    if bounded:
-        # A key's bytes are part of the text: under its limit, every key is short.
-        either = " or ".join(t.test for t in bounded)
-        either = f"({either})" if len(bounded) > 1 else either
-        tests.append(f"(size > {min(t.limit for t in bounded)} and {either})")
-    tests += [t.test for t in key_tests if t.role is None]
     pairs: dict[str, str] = {}
     for write in primary_writes:
         tagged = _TAGGED.match(write.value)
@@ -1050,7 +1052,8 @@ def _json_write(
         head=join_source(tuple(head)),
         parts=tuple(parts),
         size=f"json_size(text, {q(entity)})",
-        over=" or ".join(tests),
+        # A key's bytes are part of the text, counted once.
+        over=_over("size", "MAX_ITEM_BYTES", key_tests, set()),
         identity=f"({identity})",
     )
 
